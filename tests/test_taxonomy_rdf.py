@@ -81,6 +81,11 @@ def test_folder_of_ttl_is_detected_and_loaded(tmp_path, monkeypatch):
     assert detect_format(folder) == "rdf"
     taxonomy = load_taxonomy(folder)
     assert (taxonomy.n_concepts, taxonomy.n_occupations, taxonomy.requirements.nnz) == (1, 1, 1)
+    # problems name the file that declared the record
+    write(folder, "more.ttl", PREFIXES + 'occ:Y a cnlo:Occupation ; skos:prefLabel "Verpleger"@nl ;'
+                                         " cnlo:requiresHATEssential hc:B .\n")
+    with pytest.raises(TaxonomyError, match=r"more\.ttl record '.*/occupation/Y'"):
+        load_taxonomy(folder)
 
 
 # --- the mini graph ---------------------------------------------------------------------------
@@ -207,6 +212,7 @@ def test_n_triples_gives_the_same_taxonomy(tmp_path, mini):
     assert np.array_equal(taxonomy.concept_level, mini.concept_level)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's JSON-LD parser uses ConjunctiveGraph
 def test_rdf_xml_and_json_ld_are_read_too(tmp_path, mini):
     graph = rdflib.Graph().parse(MINI, format="turtle")
     for name, fmt in (("mini.rdf", "xml"), ("mini.jsonld", "json-ld")):
@@ -297,7 +303,7 @@ occ:X cnlo:requiresHATSomewhat hc:NOPE2 .
 def test_warnings_are_kept_and_strict_makes_them_errors(tmp_path):
     path = write(tmp_path, "warnings.ttl", MINIMAL + """
 occ:X cnlo:requiresHATSomewhat hc:A .
-hc:A skos:prefLabel "Zorgen"@nl ; skos:broader <http://example.org/elsewhere> ; skos:related occ:X .
+hc:A skos:prefLabel "Zorgen"@nl ; skos:altLabel "Verzorgen"@nl ; skos:broader <http://example.org/elsewhere> ; skos:related occ:X .
 """)
     taxonomy = rdf.load_rdf(path)
     messages = [p.message for p in taxonomy.problems]

@@ -6,7 +6,7 @@
 skillmatch format                      a folder with ``manifest.json`` (format ``skillmatch-taxonomy``)
 compiled taxonomy                      a folder with ``meta.json`` written by :meth:`Taxonomy.save`
 ESCO v1.x CSV                          a folder with ``skills_en.csv`` … or the download's zips
-CompetentNL RDF                        a ``.ttl``/``.nt``/``.rdf``/``.jsonld`` file, or a folder of them
+CompetentNL RDF                        a ``.ttl``/``.nt``/``.n3``/``.rdf``/``.owl``/``.jsonld`` file, or a folder
 =====================================  ===========================================
 
 Parsed sources are compiled (arrays + JSON, no pickle) into a cache folder keyed by the
@@ -72,7 +72,7 @@ def detect_format(path: Path) -> str:
     raise TaxonomyError([Problem(
         "not a taxonomy skillmatch can read: expected a folder with manifest.json (skillmatch format), "
         "meta.json (compiled), ESCO CSV files (skills_en.csv, occupations_en.csv, occupationSkillRelations.csv, "
-        "or the zips that hold them), or an RDF file (.ttl, .nt, .rdf, .jsonld)", where=str(path))])
+        "or the zips that hold them), or an RDF file (.ttl, .nt, .n3, .rdf, .owl, .xml, .jsonld)", where=str(path))])
 
 
 def _fingerprint(fmt: str, files: list[Path], options: dict[str, Any]) -> str:

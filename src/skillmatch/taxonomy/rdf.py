@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..models import IMPORTANCE_CODES, Concept, Occupation
 from ..problems import Problem, TaxonomyError, closest
@@ -101,16 +101,8 @@ def source_files(path: Path) -> list[Path]:
 
 
 def local_name(iri: Any) -> str:
+    """The part of an IRI after its last ``#`` or ``/``."""
     return re.split(r"[#/]", str(iri).rstrip("/#"))[-1]
-
-
-def _shorten(iri: Any) -> str:
-    """``cnlo:requiresHATEssential`` rather than the full IRI, for messages."""
-    text = str(iri)
-    for prefix, namespace in (("cnlo", CNLO), ("skos", SKOS), ("skosxl", SKOSXL)):
-        if text.startswith(namespace):
-            return f"{prefix}:{text[len(namespace):]}"
-    return text
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -255,7 +247,7 @@ def _pick_labels(labels: _Labels | None, subject: Any, problems: list[tuple[str,
             problems.append(("warning", subject, f"{len(prefs)} {_LANGUAGE_NAMES[lang]} preferred labels "
                                                  f"{prefs}; kept {pref!r}, the others became alternative labels"))
         fields[f"pref_label_{lang}"] = pref
-        fields[f"alt_labels_{lang}"] = tuple(sorted(set(labels.alt.get(lang, ())) | set(prefs[1:]) - {pref}))
+        fields[f"alt_labels_{lang}"] = tuple(sorted((set(labels.alt.get(lang, ())) | set(prefs)) - {pref}))
     return fields
 
 
@@ -307,11 +299,14 @@ def _isco(graph: Graph, occupations: Iterable) -> dict[Any, str]:
     from rdflib import URIRef
 
     notation = URIRef(SKOS + "notation")
+    is_isco: dict[Any, bool] = {}  # per predicate, so each name is matched once
     out: dict[Any, str] = {}
     for occ in occupations:
         found, fallback = [], []
         for p, o in graph.predicate_objects(occ):
-            if _ISCO_PROPERTY.search(local_name(p)):
+            if p not in is_isco:
+                is_isco[p] = bool(_ISCO_PROPERTY.search(local_name(p)))
+            if is_isco[p]:
                 m = _TRAILING_DIGITS.search(str(o))
                 if m and len(m.group(1)) <= 4:
                     found.append(m.group(1))
@@ -347,6 +342,69 @@ def _isced(graph: Graph, concepts: set) -> dict[Any, str]:
     return out
 
 
+def _requirements(graph: Graph, occupations: set, concepts: set, note: Callable[..., None]) -> dict:
+    """(occupation, concept) -> (importance, property); of two properties the most important wins."""
+    from rdflib import Literal, URIRef
+
+    requirements: dict[tuple[Any, Any], tuple[str, str]] = {}
+    undeclared: set[tuple[Any, str]] = set()
+    concept_ids = sorted(str(c) for c in concepts)
+    hints = 0
+    for name, importance in REQUIRES.items():
+        prop = f"cnlo:{name}"
+        for occ, _, target in graph.triples((None, URIRef(CNLO + name), None)):
+            if occ not in occupations:
+                if (occ, prop) not in undeclared:  # once per subject, not once per triple
+                    undeclared.add((occ, prop))
+                    note("error", occ, f"uses {prop} but is not declared a cnlo:Occupation (add `a cnlo:Occupation`)",
+                         field=prop)
+                continue
+            if isinstance(target, Literal):
+                note("error", occ, f"{prop} points to the literal {str(target)!r}; expected the IRI of a "
+                                   "cnlo:HumanCapability or cnlo:KnowledgeArea", field=prop, value=str(target))
+                continue
+            if target not in concepts:
+                hint = ""
+                if hints < _MAX_HINTS and concept_ids:
+                    hints += 1
+                    hint = f" (closest: {closest(str(target), concept_ids)[0]!r})"
+                note("error", occ, f"{prop} points to {str(target)!r}, which is not declared as a "
+                                   f"cnlo:HumanCapability or cnlo:KnowledgeArea{hint}", field=prop, value=str(target))
+                continue
+            previous = requirements.get((occ, target))
+            if previous is None:
+                requirements[(occ, target)] = (importance, prop)
+                continue
+            kept = max(previous, (importance, prop), key=lambda r: IMPORTANCE_CODES[r[0]])
+            requirements[(occ, target)] = kept
+            note("warning", occ, f"requires {str(target)!r} through both {previous[1]} and {prop}; kept {kept[1]}",
+                 field=prop, value=str(target))
+    return requirements
+
+
+def _broader(graph: Graph, concepts: set, note: Callable[..., None]) -> dict[Any, set]:
+    """concept -> its broader concepts, from ``skos:broader`` and ``skos:narrower`` read the other way.
+
+    A link to something that is not a declared concept (an ISCED-F or ESCO IRI, say) is
+    dropped with a warning rather than failing the whole graph.
+    """
+    from rdflib import URIRef
+
+    broader: dict[Any, set] = defaultdict(set)
+    for s, _, o in graph.triples((None, URIRef(SKOS + "broader"), None)):
+        if s in concepts:
+            broader[s].add(o)
+    for s, _, o in graph.triples((None, URIRef(SKOS + "narrower"), None)):
+        if o in concepts and s in concepts:
+            broader[o].add(s)
+    for s in sorted(broader, key=str):
+        for o in sorted(broader[s] - concepts, key=str):
+            note("warning", s, f"skos:broader points to {str(o)!r}, which is not declared as a capability or "
+                               "knowledge area; link ignored", field="skos:broader", value=str(o))
+        broader[s] &= concepts
+    return broader
+
+
 # --- the loader -------------------------------------------------------------------------------
 
 
@@ -375,7 +433,7 @@ def load_rdf(path: str | Path, *, strict: bool = False) -> Taxonomy:
     """
     path = Path(path)
     try:
-        from rdflib import BNode, Literal, URIRef
+        from rdflib import URIRef
     except ImportError:
         raise TaxonomyError([Problem(INSTALL_HINT, where=str(path))]) from None
     if not path.exists():
@@ -401,7 +459,7 @@ def load_rdf(path: str | Path, *, strict: bool = False) -> Taxonomy:
     capabilities = _instances(graph, URIRef(CNLO + "HumanCapability"))
     knowledge = _instances(graph, URIRef(CNLO + "KnowledgeArea")) - capabilities
     occupations = _instances(graph, URIRef(CNLO + "Occupation"))
-    for s in sorted(s for s in capabilities | knowledge | occupations if isinstance(s, (BNode, Literal))):
+    for s in sorted(s for s in capabilities | knowledge | occupations if not isinstance(s, URIRef)):
         note("error", s, "is a blank node; concepts and occupations need an IRI to be referred to")
     capabilities = {s for s in capabilities if isinstance(s, URIRef)}
     knowledge = {s for s in knowledge if isinstance(s, URIRef)}
@@ -412,55 +470,9 @@ def load_rdf(path: str | Path, *, strict: bool = False) -> Taxonomy:
             f"no cnlo:Occupation, cnlo:HumanCapability or cnlo:KnowledgeArea found; expected CompetentNL's "
             f"vocabulary ({CNLO})", where=str(path))])
 
-    # requirements: (occupation, concept) -> (importance, property); the most important one wins
-    requirements: dict[tuple[Any, Any], tuple[str, str]] = {}
-    undeclared_occupations: set[tuple[Any, str]] = set()
-    hints = 0
-    concept_ids = sorted(str(c) for c in concepts)
-    for name, importance in REQUIRES.items():
-        prop = f"cnlo:{name}"
-        for occ, _, target in graph.triples((None, URIRef(CNLO + name), None)):
-            if occ not in occupations:
-                if (occ, prop) not in undeclared_occupations:
-                    undeclared_occupations.add((occ, prop))
-                    note("error", occ, f"uses {prop} but is not declared a cnlo:Occupation (add `a cnlo:Occupation`)",
-                         field=prop)
-                continue
-            if target not in concepts:
-                if isinstance(target, Literal):
-                    note("error", occ, f"{prop} points to the literal {str(target)!r}; expected the IRI of a "
-                                       "cnlo:HumanCapability or cnlo:KnowledgeArea", field=prop, value=str(target))
-                    continue
-                hint = ""
-                if hints < _MAX_HINTS and concept_ids:
-                    hints += 1
-                    hint = f" (closest: {closest(str(target), concept_ids)[0]!r})"
-                note("error", occ, f"{prop} points to {str(target)!r}, which is not declared as a "
-                                   f"cnlo:HumanCapability or cnlo:KnowledgeArea{hint}", field=prop, value=str(target))
-                continue
-            previous = requirements.get((occ, target))
-            if previous is None:
-                requirements[(occ, target)] = (importance, prop)
-                continue
-            kept = max(previous, (importance, prop), key=lambda r: IMPORTANCE_CODES[r[0]])
-            requirements[(occ, target)] = kept
-            note("warning", occ, f"requires {str(target)!r} through both {previous[1]} and {prop}; kept {kept[1]}",
-                 field=prop, value=str(target))
+    requirements = _requirements(graph, occupations, concepts, note)
     required = {concept for _, concept in requirements}
-
-    # hierarchy: skos:broader, and skos:narrower read the other way
-    broader: dict[Any, set] = defaultdict(set)
-    for s, _, o in graph.triples((None, URIRef(SKOS + "broader"), None)):
-        if s in concepts:
-            broader[s].add(o)
-    for s, _, o in graph.triples((None, URIRef(SKOS + "narrower"), None)):
-        if o in concepts and s in concepts:
-            broader[o].add(s)
-    for s in list(broader):
-        for o in sorted(broader[s] - concepts):
-            note("warning", s, f"skos:broader points to {str(o)!r}, which is not declared as a capability or "
-                               "knowledge area; link ignored", field="skos:broader", value=str(o))
-        broader[s] &= concepts
+    broader = _broader(graph, concepts, note)
     has_narrower_capability = {o for s, targets in broader.items() if s in capabilities for o in targets}
     depth = _depths({s: sorted(broader.get(s, ())) for s in concepts})
 
@@ -489,9 +501,11 @@ def load_rdf(path: str | Path, *, strict: bool = False) -> Taxonomy:
         code = notation.get(c, "")
         level = code.count(".") + 1 if _DOTTED.match(code) else depth.get(c)
         rec = b.record(Concept, {
-            "id": str(c), "kind": kind, **fields, "broader": tuple(sorted(str(o) for o in broader.get(c, set()) - unlabelled)),
-            "level": min(level, 9) if level else None, "riasec": riasec.get(c), "isced_f": isced.get(c),
-            "definition": definition.get(c, ""), "origin": "competentnl",
+            "id": str(c), "kind": kind, **fields,
+            "broader": tuple(sorted(str(o) for o in broader.get(c, set()) - unlabelled)),
+            "level": min(level, 9) if level else None,
+            "riasec": riasec.get(c), "isced_f": isced.get(c), "definition": definition.get(c, ""),
+            "origin": "competentnl",
         }, where(c))
         if rec:
             b.add_concept(rec, where(c))
@@ -516,8 +530,9 @@ def load_rdf(path: str | Path, *, strict: bool = False) -> Taxonomy:
                                     "description": definition.get(occ, "")}, where(occ))
         if rec:
             b.add_occupation(rec, where(occ))
-    for (occ, concept), (importance, _) in sorted(requirements.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
-        if concept not in unlabelled:
+    for occ, concept in sorted(requirements, key=lambda pair: (str(pair[0]), str(pair[1]))):
+        importance, _ = requirements[(occ, concept)]
+        if concept not in unlabelled:  # already reported as unlabelled; not again as unknown
             b.add_requirement(str(occ), str(concept), importance, REQUIRED_LEVEL, where(occ))
 
     for severity, subject, message in pending:
