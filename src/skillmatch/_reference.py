@@ -13,8 +13,10 @@ The scores (for query row q and candidate row c over term set T):
 ``coverage`` s = sum_{t in R} w_t * min(1, e_t / l_t)
              where R are the requirements (weights w_t normalised to sum 1, required levels
              l_t), e_t the effective proficiency of the person (held level, or credit
-             through a related skill); then, per essential requirement with e_t = 0,
-             s *= essential_factor (penalty) or the candidate is dropped (gate).
+             through a related skill); then, with `missing` the essential requirements
+             with e_t = 0 out of n_essential,
+             s *= 1 - penalty * missing / n_essential (penalty), or the candidate is
+             dropped (gate).
 A candidate is ranked only if it passes the filters and s > 0; each row keeps the k best by
 float32(s * boost) descending, then candidate index ascending, padded with -1 / -inf.
 """
@@ -51,7 +53,7 @@ def allowed(r, d, q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
     return True
 
 
-def pair_score(mode, req_on_query, essential, essential_factor, q, c, n_essential):
+def pair_score(mode, req_on_query, essential, essential_penalty, q, c, n_essential):
     """Score of one (query row, candidate row) pair; ``q`` and ``c`` are (terms, values, levels, essential)."""
     q_terms, q_val, q_lvl, q_ess = q
     c_terms, c_val, c_lvl, c_ess = c
@@ -75,11 +77,11 @@ def pair_score(mode, req_on_query, essential, essential_factor, q, c, n_essentia
         if missing > 0:
             if essential == ESSENTIAL_GATE:
                 return -math.inf
-            s *= essential_factor ** missing
+            s *= 1.0 - essential_penalty * missing / n_essential
     return s
 
 
-def topk(k, mode, req_on_query, essential, essential_factor,
+def topk(k, mode, req_on_query, essential, essential_penalty,
          q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
          c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
          q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
@@ -100,7 +102,7 @@ def topk(k, mode, req_on_query, essential, essential_factor,
                 continue
             c = _row(c_indptr, c_indices, c_val, c_lvl, c_ess, i=d)
             n_e = int(q_ness[r]) if req_on_query else int(c_ness[d])
-            s = pair_score(mode, req_on_query, essential, essential_factor, q, c, n_e)
+            s = pair_score(mode, req_on_query, essential, essential_penalty, q, c, n_e)
             if s > 0:
                 ranked.append((-np.float32(s * float(c_boost[d])), d))
         ranked.sort()
@@ -110,7 +112,7 @@ def topk(k, mode, req_on_query, essential, essential_factor,
     return out_idx, out_score
 
 
-def related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val, n_chunks=1):
+def related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val):
     """Reference of :func:`skillmatch.kernels.related_credit` via dense rows."""
     n, n_terms = len(h_indptr) - 1, len(r_indptr) - 1
     out_indptr = [0]

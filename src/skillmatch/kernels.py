@@ -41,7 +41,7 @@ COVERAGE = 1  #: sum over required skills of weight x min(1, held / required lev
 
 #: ``essential``: what an unmet essential requirement does to a coverage score.
 ESSENTIAL_NONE = 0
-ESSENTIAL_PENALTY = 1  #: multiply the score by ``essential_factor`` per missing essential
+ESSENTIAL_PENALTY = 1  #: multiply the score by 1 - penalty x (share of essentials missing)
 ESSENTIAL_GATE = 2  #: drop the candidate
 
 _EARTH_KM = 6371.0088
@@ -110,7 +110,7 @@ def _contribution(mode, req_on_query, qv, ql, cv, cl):
 
 
 @njit(nogil=True, cache=True)
-def _exact(d, mode, req_on_query, essential, essential_factor, n_essential,
+def _exact(d, mode, req_on_query, essential, essential_penalty, n_essential,
            qdense, qldense, qedense, c_indptr, c_indices, c_val, c_lvl, c_ess):
     """Exact score of candidate d from its forward row; -inf when gated out."""
     s = 0.0
@@ -130,18 +130,18 @@ def _exact(d, mode, req_on_query, essential, essential_factor, n_essential,
         if missing > 0:
             if essential == ESSENTIAL_GATE:
                 return -np.inf
-            s *= essential_factor ** missing
+            s *= 1.0 - essential_penalty * missing / n_essential
     return s
 
 
 @njit(nogil=True, cache=True)
-def _rank_rows(start, end, k, mode, req_on_query, essential, essential_factor, max_boost,
+def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, max_boost,
                q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
                c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
                p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
                q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
                q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
-               out_idx, out_score):
+               out_idx, out_score, out_skipped):
     """Rank query rows ``start:end`` into ``out_idx``/``out_score``; scratch is private to the call."""
     m = c_indptr.shape[0] - 1
     n_terms = p_indptr.shape[0] - 1
@@ -234,7 +234,7 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_factor, m
                         if missing > 0:
                             if essential == ESSENTIAL_GATE:
                                 continue
-                            lb *= essential_factor ** missing
+                            lb *= 1.0 - essential_penalty * missing / n_e
                     lb *= c_boost[d]
                     lb32 = np.float32(lb * (1.0 - _SLACK))
                     if n_lb < k or _better(lb32, d, lb_s[k - 1], lb_i[k - 1]):
@@ -274,7 +274,7 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_factor, m
                 ub = (acc[d] * c_boost[d] + rest) * (1.0 + _SLACK)
                 if n_top < k or ub >= top_s[k - 1]:
                     n_e = n_ess_q if req_on_query else c_ness[d]
-                    s = _exact(d, mode, req_on_query, essential, essential_factor, n_e, qdense, qldense, qedense,
+                    s = _exact(d, mode, req_on_query, essential, essential_penalty, n_e, qdense, qldense, qedense,
                                c_indptr, c_indices, c_val, c_lvl, c_ess)
                     if s > 0.0:
                         s32 = np.float32(s * c_boost[d])
@@ -283,6 +283,7 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_factor, m
             acc[d] = 0.0
             hits[d] = 0
             state[d] = 0
+        out_skipped[r] = n_q - stop
         for j in range(n_top):
             out_idx[r, j] = top_i[j]
             out_score[r, j] = top_s[j]
@@ -297,13 +298,13 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_factor, m
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def topk(n_chunks, k, mode, req_on_query, essential, essential_factor, max_boost,
+def topk(n_chunks, k, mode, req_on_query, essential, essential_penalty, max_boost,
          q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
          c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
          p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
          q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
          q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
-         out_idx, out_score):
+         out_idx, out_score, out_skipped):
     """Top-k candidates for every query row, in parallel over chunks of query rows.
 
     Parameters (shapes: n queries, m candidates, T terms = taxonomy concepts)
@@ -317,10 +318,10 @@ def topk(n_chunks, k, mode, req_on_query, essential, essential_factor, max_boost
         :data:`COSINE` or :data:`COVERAGE`.
     req_on_query : bool
         COVERAGE only: the query rows hold the requirements (vacancy -> jobseekers).
-    essential, essential_factor : int, float
-        :data:`ESSENTIAL_NONE` / :data:`ESSENTIAL_PENALTY` (score x factor ** missing) /
-        :data:`ESSENTIAL_GATE`; an essential requirement is missing when the held value
-        for it is 0.
+    essential, essential_penalty : int, float
+        :data:`ESSENTIAL_NONE` / :data:`ESSENTIAL_PENALTY` (score x (1 - penalty x missing /
+        n_essential)) / :data:`ESSENTIAL_GATE`; an essential requirement is missing when
+        the held value for it is 0.
     max_boost : float
         max(c_boost); keeps the pruning bounds valid when candidates are boosted.
     q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness
@@ -347,106 +348,93 @@ def topk(n_chunks, k, mode, req_on_query, essential, essential_factor, max_boost
         Per query row, candidate indices to exclude (CSR, int64 / int32).
     out_idx : int32 (n, k); out_score : float32 (n, k)
         Written in place.
+    out_skipped : int32 (n)
+        Written in place: how many of the row's terms had their posting lists skipped
+        because they could no longer change the top k (a measure of pruning).
     """
     n = q_indptr.shape[0] - 1
     for c in prange(n_chunks):
         start = c * n // n_chunks
         end = (c + 1) * n // n_chunks
         if end > start:
-            _rank_rows(start, end, k, mode, req_on_query, essential, essential_factor, max_boost,
+            _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, max_boost,
                        q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
                        c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
                        p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
                        q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
                        q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
-                       out_idx, out_score)
+                       out_idx, out_score, out_skipped)
 
 
-@njit(parallel=True, nogil=True, cache=True)
-def _credit_row_sizes(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val, n_chunks, sizes):
-    n = h_indptr.shape[0] - 1
-    n_terms = r_indptr.shape[0] - 1
-    for c in prange(n_chunks):
-        mark = np.zeros(n_terms, np.uint8)
-        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
-            count = 0
-            for p in range(h_indptr[i], h_indptr[i + 1]):
-                s = h_indices[p]
-                if mark[s] == 0:
-                    mark[s] = 1
-                    count += 1
-                for q in range(r_indptr[s], r_indptr[s + 1]):
-                    t = r_indices[q]
-                    if mark[t] == 0:
-                        mark[t] = 1
-                        count += 1
-            sizes[i] = count
-            for p in range(h_indptr[i], h_indptr[i + 1]):
-                s = h_indices[p]
-                mark[s] = 0
-                for q in range(r_indptr[s], r_indptr[s + 1]):
-                    mark[r_indices[q]] = 0
-
-
-@njit(parallel=True, nogil=True, cache=True)
-def _credit_fill(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val, n_chunks, out_indptr,
-                 out_indices, out_val, out_direct):
-    n = h_indptr.shape[0] - 1
-    n_terms = r_indptr.shape[0] - 1
-    for c in prange(n_chunks):
-        best = np.zeros(n_terms, np.float64)
-        direct = np.zeros(n_terms, np.uint8)
-        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
-            base = out_indptr[i]
-            count = 0
-            for p in range(h_indptr[i], h_indptr[i + 1]):
-                s = h_indices[p]
-                v = np.float64(h_val[p])
-                if best[s] == 0.0:
-                    out_indices[base + count] = s
-                    count += 1
-                if v >= best[s]:
-                    best[s] = v
-                    direct[s] = 1
-            for p in range(h_indptr[i], h_indptr[i + 1]):
-                s = h_indices[p]
-                v = np.float64(h_val[p])
-                for q in range(r_indptr[s], r_indptr[s + 1]):
-                    t = r_indices[q]
-                    credit = v * np.float64(r_val[q])
-                    if best[t] == 0.0:
-                        out_indices[base + count] = t
-                        count += 1
-                    if credit > best[t]:
-                        best[t] = credit
-                        direct[t] = 0
-            out_indices[base:base + count].sort()
-            for j in range(base, base + count):
-                t = out_indices[j]
-                out_val[j] = best[t]
-                out_direct[j] = direct[t]
-                best[t] = 0.0
-                direct[t] = 0
-
-
-def related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val, n_chunks):
+@njit(nogil=True, cache=True)
+def related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val):
     """Effective proficiency with credit through related skills.
 
     For person i and skill t: ``eff[i, t] = max(held[i, t], max_s held[i, s] * credit[s, t])``
-    with ``credit`` the related-skill matrix (values in (0, 1), zero diagonal). Returns the
+    with ``credit`` the related-skill matrix (values in (0, 1], zero diagonal). Returns the
     CSR arrays (int64 indptr, int32 sorted indices, float32 values) of ``eff`` and a uint8
     flag per entry: 1 when the person holds the skill at that value, 0 when the value
     comes through a related skill. Values are computed in float64 and stored as float32.
+    Serial: it costs a small fraction of the matching it prepares.
     """
     n = h_indptr.shape[0] - 1
-    sizes = np.zeros(n, np.int64)
-    _credit_row_sizes(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val, n_chunks, sizes)
+    n_terms = r_indptr.shape[0] - 1
+    best = np.zeros(n_terms, np.float64)
+    direct = np.zeros(n_terms, np.uint8)
     out_indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(sizes, out=out_indptr[1:])
-    nnz = int(out_indptr[-1])
+    # pass 1: row sizes (best[] doubles as the "seen" mark)
+    for i in range(n):
+        count = 0
+        for p in range(h_indptr[i], h_indptr[i + 1]):
+            s = h_indices[p]
+            if best[s] == 0.0:
+                best[s] = 1.0
+                count += 1
+            for q in range(r_indptr[s], r_indptr[s + 1]):
+                t = r_indices[q]
+                if best[t] == 0.0:
+                    best[t] = 1.0
+                    count += 1
+        out_indptr[i + 1] = out_indptr[i] + count
+        for p in range(h_indptr[i], h_indptr[i + 1]):
+            s = h_indices[p]
+            best[s] = 0.0
+            for q in range(r_indptr[s], r_indptr[s + 1]):
+                best[r_indices[q]] = 0.0
+    nnz = out_indptr[n]
     out_indices = np.empty(nnz, np.int32)
-    out_val = np.empty(nnz, np.float64)
+    out_val = np.empty(nnz, np.float32)
     out_direct = np.empty(nnz, np.uint8)
-    _credit_fill(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val, n_chunks, out_indptr, out_indices,
-                 out_val, out_direct)
-    return out_indptr, out_indices, out_val.astype(np.float32), out_direct
+    # pass 2: values
+    for i in range(n):
+        base = out_indptr[i]
+        count = 0
+        for p in range(h_indptr[i], h_indptr[i + 1]):
+            s = h_indices[p]
+            v = np.float64(h_val[p])
+            if best[s] == 0.0:
+                out_indices[base + count] = s
+                count += 1
+            if v >= best[s]:
+                best[s] = v
+                direct[s] = 1
+        for p in range(h_indptr[i], h_indptr[i + 1]):
+            s = h_indices[p]
+            v = np.float64(h_val[p])
+            for q in range(r_indptr[s], r_indptr[s + 1]):
+                t = r_indices[q]
+                credit = v * np.float64(r_val[q])
+                if best[t] == 0.0:
+                    out_indices[base + count] = t
+                    count += 1
+                if credit > best[t]:
+                    best[t] = credit
+                    direct[t] = 0
+        out_indices[base:base + count].sort()
+        for j in range(base, base + count):
+            t = out_indices[j]
+            out_val[j] = best[t]
+            out_direct[j] = direct[t]
+            best[t] = 0.0
+            direct[t] = 0
+    return out_indptr, out_indices, out_val, out_direct

@@ -206,6 +206,12 @@ def idf_weights(*matrices: sp.csr_matrix) -> np.ndarray:
     return np.log((1.0 + n) / (1.0 + df)) + 1.0
 
 
+def row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` per CSR row (float64); empty rows sum to 0."""
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    return np.bincount(rows, weights=np.asarray(values, dtype=np.float64), minlength=len(indptr) - 1)
+
+
 def weighted_unit_rows(values: sp.csr_matrix, weights: np.ndarray, idf: np.ndarray | None = None) -> sp.csr_matrix:
     """Rows scaled to unit L2 norm after multiplying by ``weights`` (per entry) and ``idf`` (per column).
 
@@ -214,10 +220,8 @@ def weighted_unit_rows(values: sp.csr_matrix, weights: np.ndarray, idf: np.ndarr
     w = np.asarray(weights, dtype=np.float64).copy()
     if idf is not None:
         w *= idf[values.indices]
-    sq = np.add.reduceat(w * w, values.indptr[:-1]) if values.nnz else np.zeros(values.shape[0])
     counts = np.diff(values.indptr)
-    sq = np.where(counts > 0, sq, 1.0)
-    norms = np.sqrt(sq)
+    norms = np.sqrt(row_sums(values.indptr, w * w))
     w /= np.repeat(norms, counts)
     return sp.csr_matrix((w.astype(VALUE_DTYPE), values.indices.copy(), values.indptr.copy()), shape=values.shape)
 
@@ -282,3 +286,73 @@ class SkillVectorizer:
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array(self.taxonomy.concepts.ids, dtype=object)
 
+
+
+# --- related-skill credit ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credit:
+    """How much holding one skill counts for another (all in [0, 1]; 0 switches a source off).
+
+    ``related``  multiplies the taxonomy's related-skill strengths (ESCO skill–skill
+                 relations, CompetentNL ``skos:related``, ``related.csv``);
+    ``narrower`` credit for a skill from holding one of its narrower (more specific) skills;
+    ``broader``  credit for a skill from holding its broader (more general) skill;
+    ``sibling``  credit between skills that share a broader concept, only within groups of
+                 at most ``max_group`` members (in large groups siblinghood says little and
+                 would make every profile huge).
+    The strongest source wins; credit never exceeds holding the skill itself.
+    Defaults come from the quality measurement (benchmarks/README.md).
+    """
+
+    related: float = 1.0
+    narrower: float = 0.5
+    broader: float = 0.5
+    sibling: float = 0.3
+    max_group: int = 40
+
+    def __post_init__(self) -> None:
+        for name in ("related", "narrower", "broader", "sibling"):
+            value = getattr(self, name)
+            if not (0.0 <= value <= 1.0):
+                raise InputError(f"Credit.{name}: expected a number from 0 to 1, got {value!r}")
+        if self.max_group < 2:
+            raise InputError(f"Credit.max_group: expected an integer >= 2, got {self.max_group!r}")
+
+
+def credit_matrix(taxonomy: Taxonomy, credit: Credit) -> sp.csr_matrix:
+    """``C[s, t]``: the share of proficiency in ``s`` that counts for ``t`` (float32, zero diagonal).
+
+    Only concepts that can be held (not pure groups) take part, except as the shared
+    broader concept of siblings.
+    """
+    n = taxonomy.n_concepts
+    skill = taxonomy.skill_mask.astype(np.float64)
+    keep = sp.diags(skill)
+    parts = []
+    broader = (keep @ taxonomy.broader.astype(np.float64) @ keep).tocsr()  # skill -> broader skill
+    if credit.related > 0:
+        parts.append(keep @ taxonomy.related.astype(np.float64) @ keep * credit.related)
+    if credit.narrower > 0:
+        parts.append(broader * credit.narrower)  # holding the narrower s counts for its broader t
+    if credit.broader > 0:
+        parts.append(broader.T * credit.broader)
+    if credit.sibling > 0:
+        b = taxonomy.broader.astype(np.float64).tocsc()
+        sizes = np.diff(taxonomy.narrower.indptr)
+        small = sp.diags((sizes <= credit.max_group).astype(np.float64))
+        members = keep @ b @ small  # skill x parent, parents with few members only
+        siblings = (members @ members.T).tocsr()
+        siblings.data[:] = credit.sibling
+        parts.append(siblings)
+    out = sp.csr_matrix((n, n), dtype=np.float64)
+    for p in parts:
+        out = out.maximum(p.tocsr())
+    out.setdiag(0)
+    out.eliminate_zeros()
+    out = sp.csr_matrix(out, dtype=VALUE_DTYPE)
+    out.sort_indices()
+    out.indices = out.indices.astype(INDEX_DTYPE)
+    out.indptr = out.indptr.astype(np.int64)
+    return out
