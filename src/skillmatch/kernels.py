@@ -78,7 +78,7 @@ def haversine_km(lat1, lon1, lat2, lon2):
     return 2.0 * _EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, inline="always")
 def _allowed(r, d, q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
              q_needs, q_offers, c_needs, c_offers):
     """Whether candidate d may be ranked for query r (see :func:`topk` for the rules)."""
@@ -135,6 +135,23 @@ def _exact(d, mode, req_on_query, essential, essential_penalty, n_essential,
 
 
 @njit(nogil=True, cache=True)
+def _best_by_bound(touched, n_touched, acc, c_boost, boosted, add, lb_s, lb_i):
+    """The k touched candidates with the largest bound ``acc * boost + add`` into (lb_s, lb_i)."""
+    k = lb_s.shape[0]
+    n_lb = 0
+    for x in range(n_touched):
+        d = touched[x]
+        a = acc[d]
+        if a > 0.0:
+            if boosted:
+                a *= c_boost[d]
+            key = np.float32((a + add) * (1.0 + _SLACK))
+            if n_lb < k or _better(key, d, lb_s[k - 1], lb_i[k - 1]):
+                n_lb = _insert(lb_s, lb_i, n_lb, key, d)
+    return n_lb
+
+
+@njit(nogil=True, cache=True)
 def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, max_boost,
                q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
                c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
@@ -142,12 +159,15 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, 
                q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
                q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
                out_idx, out_score, out_skipped):
-    """Rank query rows ``start:end`` into ``out_idx``/``out_score``; scratch is private to the call."""
+    """Rank query rows ``start:end`` into ``out_idx``/``out_score``; scratch is private to the call.
+
+    ``acc[d]`` is 0 for an untouched candidate, the partial score (> 0) of a touched one,
+    and -1 for one that is filtered out or already scored exactly.
+    """
     m = c_indptr.shape[0] - 1
     n_terms = p_indptr.shape[0] - 1
     acc = np.zeros(m, np.float64)
     hits = np.zeros(m, np.int32)
-    state = np.zeros(m, np.uint8)  # 0 untouched, 1 touched and allowed, 2 touched and filtered out
     touched = np.empty(m, np.int32)
     qdense = np.zeros(n_terms, np.float64)
     qldense = np.ones(n_terms, np.float64)
@@ -156,7 +176,6 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, 
     for r in range(start, end):
         max_len = max(max_len, q_indptr[r + 1] - q_indptr[r])
     order = np.empty(max_len, np.int64)
-    bound = np.empty(max_len, np.float64)
     suffix = np.zeros(max_len + 1, np.float64)
     volume = np.zeros(max_len + 1, np.int64)
     top_s = np.empty(k, np.float32)
@@ -164,6 +183,12 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, 
     lb_s = np.empty(k, np.float32)
     lb_i = np.empty(k, np.int32)
     track_hits = essential != ESSENTIAL_NONE
+    boosted = max_boost != 1.0
+    any_c_limit = False
+    any_c_needs = False
+    for d in range(m):
+        any_c_limit = any_c_limit or c_geo[d, 2] > 0.0
+        any_c_needs = any_c_needs or c_needs[d] != 0
 
     for r in range(start, end):
         lo, hi = q_indptr[r], q_indptr[r + 1]
@@ -186,61 +211,58 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, 
                 else:
                     break
             order[pos] = j
-        for j in range(n_q):
-            t = q_indices[lo + order[j]]
-            qv = np.float64(q_val[lo + order[j]])
-            if mode == COSINE:
-                b = qv * p_maxval[t]
-            elif req_on_query:
-                b = qv * min(1.0, p_maxval[t] / q_lvl[lo + order[j]])
-            else:
-                b = p_maxval[t] * min(1.0, qv / p_minlvl[t])
-            bound[j] = b * max_boost
+        # suffix[j]: what terms order[j:] can add to any candidate at most; volume[j]: their postings
         suffix[n_q] = 0.0
         volume[n_q] = 0
         for j in range(n_q - 1, -1, -1):
-            suffix[j] = suffix[j + 1] + bound[j]
             t = q_indices[lo + order[j]]
+            qv = np.float64(q_val[lo + order[j]])
+            if mode == COSINE:
+                bound = qv * p_maxval[t]
+            elif req_on_query:
+                bound = qv * min(1.0, p_maxval[t] / q_lvl[lo + order[j]])
+            else:
+                bound = p_maxval[t] * min(1.0, qv / p_minlvl[t])
+            suffix[j] = suffix[j + 1] + bound * max_boost
             volume[j] = volume[j + 1] + (p_indptr[t + 1] - p_indptr[t])
         n_ess_q = q_ness[r]
+        filtering = (q_region[r] >= 0 or q_geo[r, 2] > 0.0 or any_c_limit or use_hours or q_needs[r] != 0
+                     or any_c_needs)
 
         n_touched = 0
-        for p in range(ex_indptr[r], ex_indptr[r + 1]):  # excluded candidates: filtered from the start
+        for p in range(ex_indptr[r], ex_indptr[r + 1]):  # excluded candidates count as filtered out
             d = ex_indices[p]
-            if state[d] == 0:
-                state[d] = 2
+            if acc[d] == 0.0:
+                acc[d] = -1.0
                 touched[n_touched] = d
                 n_touched += 1
 
-        # term-at-a-time accumulation with MaxScore-style early termination
+        # term-at-a-time accumulation; stop when the terms left cannot lift an untouched
+        # candidate to the k-th best score (MaxScore)
         stop = n_q
-        known_lb = -np.inf  # a lower bound of the k-th best score, valid from here on
-        checks = 0
+        known_lb = -np.inf  # a lower bound of the final k-th best score
+        checked_at = np.inf
         for j in range(n_q):
             if suffix[j] * (1.0 + _SLACK) < known_lb:
                 stop = j
                 break
-            if checks < 4 and volume[j] >= 2 * n_touched and n_touched >= k and suffix[j] < suffix[0] - suffix[j]:
-                checks += 1
-                n_lb = 0
-                for x in range(n_touched):
-                    d = touched[x]
-                    if state[d] != 1:
-                        continue
-                    lb = acc[d]
-                    if track_hits:
-                        n_e = n_ess_q if req_on_query else c_ness[d]
-                        missing = n_e - hits[d]
-                        if missing > 0:
-                            if essential == ESSENTIAL_GATE:
-                                continue
-                            lb *= 1.0 - essential_penalty * missing / n_e
-                    lb *= c_boost[d]
-                    lb32 = np.float32(lb * (1.0 - _SLACK))
-                    if n_lb < k or _better(lb32, d, lb_s[k - 1], lb_i[k - 1]):
-                        n_lb = _insert(lb_s, lb_i, n_lb, lb32, d)
-                if n_lb == k:
-                    known_lb = max(known_lb, np.float64(lb_s[k - 1]))
+            # a check costs a pass over the touched candidates: worth it when the lists left
+            # are long compared with that, and the bound has fallen since the last check
+            if n_touched >= k and volume[j] > 4 * n_touched and suffix[j] < 0.75 * checked_at:
+                checked_at = suffix[j]
+                n_lb = _best_by_bound(touched, n_touched, acc, c_boost, boosted, 0.0, lb_s, lb_i)
+                n_exact = 0
+                kth = np.inf
+                for x in range(n_lb):
+                    d = lb_i[x]
+                    n_e = n_ess_q if req_on_query else c_ness[d]
+                    s = _exact(d, mode, req_on_query, essential, essential_penalty, n_e, qdense, qldense, qedense,
+                               c_indptr, c_indices, c_val, c_lvl, c_ess)
+                    if s > 0.0:
+                        n_exact += 1
+                        kth = min(kth, np.float64(np.float32(s * c_boost[d])))
+                if n_exact == k:  # k real scores: the final k-th best is at least their minimum
+                    known_lb = max(known_lb, kth * (1.0 - _SLACK))
                     if suffix[j] * (1.0 + _SLACK) < known_lb:
                         stop = j
                         break
@@ -250,29 +272,44 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, 
             qe = qedense[t]
             for p in range(p_indptr[t], p_indptr[t + 1]):
                 d = p_cand[p]
-                st = state[d]
-                if st == 0:
+                a = acc[d]
+                if a == 0.0:
                     touched[n_touched] = d
                     n_touched += 1
-                    if _allowed(r, d, q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
-                                q_needs, q_offers, c_needs, c_offers):
-                        st = 1
-                    else:
-                        st = 2
-                    state[d] = st
-                if st == 1:
-                    acc[d] += _contribution(mode, req_on_query, qv, ql, np.float64(p_val[p]), np.float64(p_lvl[p]))
-                    if track_hits:
-                        hits[d] += qe if req_on_query else p_ess[p]
+                    if filtering and not _allowed(r, d, q_region, c_region, q_geo, c_geo, q_hours, c_hours,
+                                                  use_hours, q_needs, q_offers, c_needs, c_offers):
+                        acc[d] = -1.0
+                        continue
+                elif a < 0.0:
+                    continue
+                acc[d] = a + _contribution(mode, req_on_query, qv, ql, np.float64(p_val[p]), np.float64(p_lvl[p]))
+                if track_hits:
+                    hits[d] += qe if req_on_query else p_ess[p]
 
-        # exact scores for every touched candidate that can still reach the top k
+        # exact scores: first the k best by bound, then every other candidate whose bound
+        # still reaches the k-th best exact score
         rest = suffix[stop]
         n_top = 0
+        n_lb = _best_by_bound(touched, n_touched, acc, c_boost, boosted, rest, lb_s, lb_i)
+        for x in range(n_lb):
+            d = lb_i[x]
+            n_e = n_ess_q if req_on_query else c_ness[d]
+            s = _exact(d, mode, req_on_query, essential, essential_penalty, n_e, qdense, qldense, qedense,
+                       c_indptr, c_indices, c_val, c_lvl, c_ess)
+            acc[d] = -1.0
+            if s > 0.0:
+                s32 = np.float32(s * c_boost[d])
+                if n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]):
+                    n_top = _insert(top_s, top_i, n_top, s32, d)
         for x in range(n_touched):
             d = touched[x]
-            if state[d] == 1:
-                ub = (acc[d] * c_boost[d] + rest) * (1.0 + _SLACK)
-                if n_top < k or ub >= top_s[k - 1]:
+            a = acc[d]
+            acc[d] = 0.0
+            hits[d] = 0
+            if a > 0.0:
+                if boosted:
+                    a *= c_boost[d]
+                if n_top < k or (a + rest) * (1.0 + _SLACK) >= top_s[k - 1]:
                     n_e = n_ess_q if req_on_query else c_ness[d]
                     s = _exact(d, mode, req_on_query, essential, essential_penalty, n_e, qdense, qldense, qedense,
                                c_indptr, c_indices, c_val, c_lvl, c_ess)
@@ -280,9 +317,6 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, 
                         s32 = np.float32(s * c_boost[d])
                         if n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]):
                             n_top = _insert(top_s, top_i, n_top, s32, d)
-            acc[d] = 0.0
-            hits[d] = 0
-            state[d] = 0
         out_skipped[r] = n_q - stop
         for j in range(n_top):
             out_idx[r, j] = top_i[j]
