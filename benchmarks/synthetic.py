@@ -104,3 +104,41 @@ def caseload(n_people: int, n_vacancies: int, *, seed: int = 0, n_skills: int = 
     level = vac.copy()
     level.data = rng.integers(2, 5, size=vac.nnz).astype(np.float32)
     return Caseload(held, importance, level, perm)
+
+
+def taxonomy(n_skills: int = N_SKILLS, *, seed: int = 0):
+    """A taxonomy of ``n_skills`` skills for the synthetic caseloads.
+
+    Skills sit in groups of 5–40 (as most ESCO skill groups; siblings earn related credit),
+    and about one skill in three has a related-skill link (ESCO has 0.85 per skill), so
+    related credit costs what it would cost on real data. No occupations are needed: the
+    benchmarks pass matrices.
+    """
+    from skillmatch.models import Concept
+    from skillmatch.taxonomy import TaxonomyBuilder, Where
+
+    rng = np.random.default_rng(seed + 1)
+    b = TaxonomyBuilder("synthetic", "benchmarks/synthetic.py")
+    where = Where("synthetic")
+    sizes = []
+    while sum(sizes) < n_skills:
+        sizes.append(int(rng.integers(5, 41)))
+    sizes[-1] -= sum(sizes) - n_skills
+    skill = 0
+    for g, size in enumerate(sizes):
+        gid = f"group/{g}"
+        for _ in range(size):
+            b.add_concept(Concept.model_construct(id=f"skill/{skill}", kind="capability", pref_label_en=f"skill {skill}",
+                                                  pref_label_nl="", alt_labels_nl=(), alt_labels_en=(), broader=(gid,),
+                                                  level=None, riasec=None, isced_f=None, origin="", definition=""),
+                          where)
+            skill += 1
+    for g in range(len(sizes)):
+        b.add_concept(Concept.model_construct(id=f"group/{g}", kind="group", pref_label_en=f"group {g}", pref_label_nl="",
+                                              alt_labels_nl=(), alt_labels_en=(), broader=(), level=1, riasec=None,
+                                              isced_f=None, origin="", definition=""), where)
+    for s in rng.choice(n_skills, size=n_skills // 3, replace=False):
+        t = int(rng.integers(n_skills))
+        if t != s:
+            b.add_related(f"skill/{s}", f"skill/{t}", float(rng.choice([0.35, 0.5])), where)
+    return b.build()

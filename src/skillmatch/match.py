@@ -38,6 +38,8 @@ from .vectorize import (
     credit_matrix,
     held_skills,
     idf_weights,
+    as_csr,
+    as_requirements,
     occupation_requirements,
     row_sums,
     vacancy_requirements,
@@ -335,6 +337,8 @@ class Matcher:
         tx = self.taxonomy
         if isinstance(records, str) and records == "occupations" or isinstance(records, Taxonomy):
             return self._occupation_side()
+        if isinstance(records, Requirements) or sp.issparse(records) or isinstance(records, np.ndarray):
+            return self._array_side(records, where)
         if isinstance(records, (Jobseeker, Vacancy)):
             raise InputError(f"{where}: expected a list of records; use match_one for a single record")
         records = list(records)
@@ -390,6 +394,29 @@ class Matcher:
             return _Side(ids, kind, held, eff, direct, None, region, geo, hours, needs, offers, boost, labels)
         reqs = vacancy_requirements(tx, records, where=where)
         return _Side(ids, kind, None, None, None, reqs, region, geo, hours, needs, offers, boost, labels)
+
+    def _array_side(self, matrix: Any, where: str) -> _Side:
+        """Pre-vectorised input: a Requirements (work) or a held-levels matrix (people).
+
+        Rows are named by position ("0", "1", ...); no location, hours or support data, so
+        filters do not restrict them.
+        """
+        tx = self.taxonomy
+        if isinstance(matrix, Requirements):
+            reqs = as_requirements(matrix, tx.n_concepts, where)
+            n, kind, held, eff, direct = reqs.shape[0], WORK, None, None, None
+        else:
+            held = as_csr(matrix, tx.n_concepts, where)
+            if held.nnz and (held.data.min() < 1 or held.data.max() > 5):
+                raise InputError(f"{where}: held proficiency levels must be from 1 to 5, found values from "
+                                 f"{held.data.min():g} to {held.data.max():g}")
+            reqs, n, kind = None, held.shape[0], PEOPLE
+            eff, direct = self._effective(held)
+        geo = np.zeros((n, 3))
+        geo[:, :2] = np.nan
+        return _Side([str(i) for i in range(n)], kind, held, eff, direct, reqs, np.full(n, -1, np.int32), geo,
+                     np.tile(np.array([0.0, 80.0], np.float32), (n, 1)), np.zeros(n, np.uint32),
+                     np.full(n, _ALL_SUPPORT if kind == WORK else 0, np.uint32), np.ones(n, np.float32))
 
     def _occupation_side(self) -> _Side:
         tx = self.taxonomy

@@ -76,6 +76,22 @@ def as_csr(matrix, n_columns: int, name: str, dtype=VALUE_DTYPE) -> sp.csr_matri
     return m
 
 
+def as_requirements(reqs: Requirements, n_columns: int, name: str) -> Requirements:
+    """A validated copy of a :class:`Requirements`: codes 1–3, levels 1–5, one shared pattern."""
+    imp = as_csr(reqs.importance, n_columns, f"{name}.importance", dtype=np.int8)
+    lvl = as_csr(reqs.level, n_columns, f"{name}.level")
+    if imp.shape != lvl.shape or imp.nnz != lvl.nnz or not (
+            np.array_equal(imp.indptr, lvl.indptr) and np.array_equal(imp.indices, lvl.indices)):
+        raise InputError(f"{name}: importance and level must have the same shape and the same non-zero entries")
+    if imp.nnz and (imp.data.min() < 1 or imp.data.max() > 3):
+        raise InputError(f"{name}.importance: expected codes 1 (somewhat), 2 (important) or 3 (essential), "
+                         f"found values from {imp.data.min()} to {imp.data.max()}")
+    if lvl.nnz and (lvl.data.min() < 1 or lvl.data.max() > 5):
+        raise InputError(f"{name}.level: expected required levels from 1 to 5, found values from "
+                         f"{lvl.data.min():g} to {lvl.data.max():g}")
+    return Requirements(imp, lvl)
+
+
 def _unknown_skill(taxonomy: Taxonomy, uri: str, where: str, record: str, field: str) -> Problem:
     hint = ""
     if len(uri) > 2:
@@ -162,9 +178,8 @@ def vacancy_requirements(taxonomy: Taxonomy, vacancies: Sequence[Vacancy], *, wh
 
 def occupation_requirements(taxonomy: Taxonomy) -> Requirements:
     """The taxonomy's occupations as a :class:`Requirements` (copies; the taxonomy stays as it is)."""
-    imp = as_csr(taxonomy.requirements, taxonomy.n_concepts, "taxonomy.requirements", dtype=np.int8)
-    lvl = as_csr(taxonomy.requirement_levels, taxonomy.n_concepts, "taxonomy.requirement_levels")
-    return Requirements(imp, lvl)
+    return as_requirements(Requirements(taxonomy.requirements, taxonomy.requirement_levels), taxonomy.n_concepts,
+                           "taxonomy.requirements")
 
 
 # --- weighting schemes ------------------------------------------------------------------------
