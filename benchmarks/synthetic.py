@@ -142,3 +142,36 @@ def taxonomy(n_skills: int = N_SKILLS, *, seed: int = 0):
         if t != s:
             b.add_related(f"skill/{s}", f"skill/{t}", float(rng.choice([0.35, 0.5])), where)
     return b.build()
+
+
+def matcher_inputs(cl: Caseload, n_columns: int):
+    """The caseload as :class:`skillmatch.match.Matcher` inputs, widened to ``n_columns`` columns.
+
+    Returns ``(held, requirements)``: copies of the held-levels CSR and a
+    :class:`skillmatch.vectorize.Requirements` for the vacancies, with ``n_columns`` columns
+    (the taxonomy's concepts; the synthetic taxonomy's skills are its first ``N_SKILLS``).
+    """
+    from skillmatch.vectorize import Requirements
+
+    held, importance, level = cl.held.copy(), cl.importance.copy(), cl.level.copy()
+    for m in (held, importance, level):
+        m.resize((m.shape[0], n_columns))
+    return held, Requirements(importance, level)
+
+
+def jobseekers(held: sp.csr_matrix, concept_ids, rows=None, *, prefix: str = "js"):
+    """Rows of a held-levels matrix as :class:`skillmatch.models.Jobseeker` records.
+
+    ``concept_ids[j]`` names column j; ids are ``f"{prefix}{row}"``. No location, hours
+    or support needs, so no filter restricts them.
+    """
+    from skillmatch.models import Jobseeker, SkillClaim
+
+    rows = range(held.shape[0]) if rows is None else rows
+    out = []
+    for r in rows:
+        lo, hi = held.indptr[r], held.indptr[r + 1]
+        skills = tuple(SkillClaim(skill=concept_ids[j], proficiency=int(v))
+                       for j, v in zip(held.indices[lo:hi], held.data[lo:hi]))
+        out.append(Jobseeker(id=f"{prefix}{r}", skills=skills))
+    return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -18,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skillmatch import _reference, kernels
-from skillmatch.match import inverted_index
+from skillmatch.match import inverted_index, run_topk
 from skillmatch.vectorize import row_sums
 
 
@@ -93,13 +92,16 @@ def problem(seed, n, m, n_terms, k, mode, req_on_query, essential, filters):
 
 
 def run_kernel(scalars, query, cand, index, flt, n_chunks, skipped=None):
+    """The kernel over ``n_chunks`` consecutive row ranges (as threads would split them)."""
     k = scalars[0]
     n = len(query[0]) - 1
-    idx = np.empty((n, k), np.int32)
-    score = np.empty((n, k), np.float32)
+    idx = np.full((n, k), 99, np.int32)
+    score = np.full((n, k), 99, np.float32)
     skipped = np.empty(n, np.int32) if skipped is None else skipped
     max_boost = float(cand[6].max()) if len(cand[6]) else 1.0
-    kernels.topk(n_chunks, *scalars, max_boost, *query, *cand, *index, *flt, idx, score, skipped)
+    for c in range(n_chunks):
+        kernels.rank_rows(c * n // n_chunks, (c + 1) * n // n_chunks, *scalars, max_boost, *query, *cand, *index,
+                          *flt, idx, score, skipped)
     return idx, score
 
 
@@ -178,14 +180,8 @@ def test_topk_with_pruning_equals_reference():
 
 def test_one_and_two_threads_give_identical_results():
     scalars, query, cand, index, flt = zipf_problem(1, 400, 5000, 800, 15, 10)
-    previous = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = run_kernel(scalars, query, cand, index, flt, 1)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = run_kernel(scalars, query, cand, index, flt, 16)
-    finally:
-        numba.set_num_threads(previous)
+    one = run_topk(scalars[0], scalars[1:], query, cand, index, flt, n_threads=1)
+    two = run_topk(scalars[0], scalars[1:], query, cand, index, flt, n_threads=2)
     assert_same(one, two)
     assert (one[0] >= 0).all()
 
@@ -232,18 +228,25 @@ def test_related_credit_equals_reference(seed, n, n_terms):
     r.data = rng.choice(np.array([0.3, 0.5, 1.0], np.float32), size=r.nnz)
     r.sort_indices()
     r_arrays = (r.indptr.astype(np.int64), r.indices.astype(np.int32), r.data)
-    got = kernels.related_credit(*h, *r_arrays)
+    got = sorted_rows(*kernels.related_credit(*h, *r_arrays))
     want = _reference.related_credit(*h, *r_arrays)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
         assert g.dtype == w.dtype
 
 
+def sorted_rows(indptr, indices, values, direct):
+    """The kernel leaves each row's entries unsorted; put them in index order."""
+    order = np.concatenate([lo + np.argsort(indices[lo:hi]) for lo, hi in zip(indptr[:-1], indptr[1:])] or
+                           [np.zeros(0, np.int64)]).astype(np.int64)
+    return indptr, indices[order], values[order], direct[order]
+
+
 def test_related_credit_never_exceeds_holding_the_skill():
     h = (np.array([0, 2], np.int64), np.array([0, 1], np.int32), np.array([4.0, 1.0], np.float32))
     # skill 0 relates to 1 and 2 at full strength; skill 1 is held at 1 only
     r = (np.array([0, 2, 2, 2], np.int64), np.array([1, 2], np.int32), np.array([1.0, 0.5], np.float32))
-    indptr, indices, values, direct = kernels.related_credit(*h, *r)
+    indptr, indices, values, direct = sorted_rows(*kernels.related_credit(*h, *r))
     assert indices.tolist() == [0, 1, 2]
     assert values.tolist() == [4.0, 4.0, 2.0]  # credit for 1 is 4 x 1.0: as if held at 4, not more
     assert direct.tolist() == [1, 0, 0]

@@ -10,7 +10,7 @@ The ranking contract: per query row, the ``k`` best candidates with a score > 0 
 the filters, ordered by float32 score descending, then candidate index ascending; rows
 are padded with index -1 and score -inf. Results do not depend on the thread count.
 
-How :func:`topk` ranks one query row (the same loop serves every score, both directions
+How :func:`rank_rows` ranks one query row (the same loop serves every score, both directions
 and occupation-to-occupation similarity; ``mode`` and ``req_on_query`` select the formula):
 
 1. The query's terms are taken in order of increasing posting-list length. Each term has
@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 #: ``mode``: the score formula.
 COSINE = 0  #: sum over shared skills of query value x candidate value (unit vectors: cosine)
@@ -81,7 +81,7 @@ def haversine_km(lat1, lon1, lat2, lon2):
 @njit(nogil=True, cache=True, inline="always")
 def _allowed(r, d, q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
              q_needs, q_offers, c_needs, c_offers):
-    """Whether candidate d may be ranked for query r (see :func:`topk` for the rules)."""
+    """Whether candidate d may be ranked for query r (see :func:`rank_rows` for the rules)."""
     if q_region[r] >= 0 and c_region[d] != q_region[r]:
         return False
     max_km = q_geo[r, 2]
@@ -152,17 +152,65 @@ def _best_by_bound(touched, n_touched, acc, c_boost, boosted, add, lb_s, lb_i):
 
 
 @njit(nogil=True, cache=True)
-def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, max_boost,
-               q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
-               c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
-               p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
-               q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
-               q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
-               out_idx, out_score, out_skipped):
-    """Rank query rows ``start:end`` into ``out_idx``/``out_score``; scratch is private to the call.
+def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, max_boost,
+              q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
+              c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
+              p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
+              q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
+              q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
+              out_idx, out_score, out_skipped):
+    """Top-k candidates for query rows ``start:end``, written into their output rows.
+
+    Serial and ``nogil``: callers run disjoint row ranges on several threads at once
+    (:func:`skillmatch.match.run_topk`); each call allocates its own accumulators, so
+    results do not depend on how rows are split.
 
     ``acc[d]`` is 0 for an untouched candidate, the partial score (> 0) of a touched one,
     and -1 for one that is filtered out or already scored exactly.
+
+    Parameters (shapes: n queries, m candidates, T terms = taxonomy concepts)
+    ----------
+    start, end : int
+        The query rows to rank.
+    k : int
+        Number of results per row (>= 1).
+    mode : int
+        :data:`COSINE` or :data:`COVERAGE`.
+    req_on_query : bool
+        COVERAGE only: the query rows hold the requirements (vacancy -> jobseekers).
+    essential, essential_penalty : int, float
+        :data:`ESSENTIAL_NONE` / :data:`ESSENTIAL_PENALTY` (score x (1 - penalty x missing /
+        n_essential)) / :data:`ESSENTIAL_GATE`; an essential requirement is missing when
+        the held value for it is 0.
+    max_boost : float
+        max(c_boost); keeps the pruning bounds valid when candidates are boosted.
+    q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness
+        Query CSR (int64, int32, float32 values, float32 levels, uint8 essential flags),
+        and the number of essential requirements per query row (int32, n).
+    c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost
+        Candidate CSR (forward rows, same dtypes), essentials per candidate, and a float32
+        multiplier per candidate (1 = no boost).
+    p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl
+        The candidates' inverted index: per term (int64 pointers, T + 1) the candidates
+        (int32, ascending) with value, level and essential flag, plus per term the largest
+        value and smallest level (float32, T).
+    q_region, c_region : int32 (n), (m)
+        A query with region >= 0 only accepts candidates of the same region.
+    q_geo, c_geo : float64 (n, 3), (m, 3)
+        Latitude and longitude in radians (NaN when unknown) and a maximum travel
+        distance in km (<= 0: none). The smaller limit of the two sides applies; a side
+        without coordinates is rejected when a limit applies.
+    q_hours, c_hours : float32 (n, 2), (m, 2); use_hours : bool
+        Hour ranges per week that must overlap.
+    q_needs, q_offers, c_needs, c_offers : uint32 bit sets
+        Support a side needs must be among what the other side offers.
+    ex_indptr, ex_indices
+        Per query row, candidate indices to exclude (CSR, int64 / int32).
+    out_idx : int32 (n, k); out_score : float32 (n, k)
+        Written in place.
+    out_skipped : int32 (n)
+        Written in place: how many of the row's terms had their posting lists skipped
+        because they could no longer change the top k (a measure of pruning).
     """
     m = c_indptr.shape[0] - 1
     n_terms = p_indptr.shape[0] - 1
@@ -331,85 +379,17 @@ def _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, 
             qedense[t] = 0
 
 
-@njit(parallel=True, nogil=True, cache=True)
-def topk(n_chunks, k, mode, req_on_query, essential, essential_penalty, max_boost,
-         q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
-         c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
-         p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
-         q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
-         q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
-         out_idx, out_score, out_skipped):
-    """Top-k candidates for every query row, in parallel over chunks of query rows.
-
-    Parameters (shapes: n queries, m candidates, T terms = taxonomy concepts)
-    ----------
-    n_chunks : int
-        Query rows are split in this many contiguous chunks, run in parallel; each chunk
-        owns its accumulators and output rows. Results do not depend on it.
-    k : int
-        Number of results per row (>= 1).
-    mode : int
-        :data:`COSINE` or :data:`COVERAGE`.
-    req_on_query : bool
-        COVERAGE only: the query rows hold the requirements (vacancy -> jobseekers).
-    essential, essential_penalty : int, float
-        :data:`ESSENTIAL_NONE` / :data:`ESSENTIAL_PENALTY` (score x (1 - penalty x missing /
-        n_essential)) / :data:`ESSENTIAL_GATE`; an essential requirement is missing when
-        the held value for it is 0.
-    max_boost : float
-        max(c_boost); keeps the pruning bounds valid when candidates are boosted.
-    q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness
-        Query CSR (int64, int32, float32 values, float32 levels, int32 essential flags),
-        and the number of essential requirements per query row (int32, n).
-    c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost
-        Candidate CSR (forward rows, same dtypes), essentials per candidate, and a float32
-        multiplier per candidate (1 = no boost).
-    p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl
-        The candidates' inverted index: per term (int64 pointers, T + 1) the candidates
-        (int32, ascending) with value, level and essential flag, plus per term the largest
-        value and smallest level (float32, T).
-    q_region, c_region : int32 (n), (m)
-        A query with region >= 0 only accepts candidates of the same region.
-    q_geo, c_geo : float64 (n, 3), (m, 3)
-        Latitude and longitude in radians (NaN when unknown) and a maximum travel
-        distance in km (<= 0: none). The smaller limit of the two sides applies; a side
-        without coordinates is rejected when a limit applies.
-    q_hours, c_hours : float32 (n, 2), (m, 2); use_hours : bool
-        Hour ranges per week that must overlap.
-    q_needs, q_offers, c_needs, c_offers : uint32 bit sets
-        Support a side needs must be among what the other side offers.
-    ex_indptr, ex_indices
-        Per query row, candidate indices to exclude (CSR, int64 / int32).
-    out_idx : int32 (n, k); out_score : float32 (n, k)
-        Written in place.
-    out_skipped : int32 (n)
-        Written in place: how many of the row's terms had their posting lists skipped
-        because they could no longer change the top k (a measure of pruning).
-    """
-    n = q_indptr.shape[0] - 1
-    for c in prange(n_chunks):
-        start = c * n // n_chunks
-        end = (c + 1) * n // n_chunks
-        if end > start:
-            _rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, max_boost,
-                       q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
-                       c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
-                       p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
-                       q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
-                       q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
-                       out_idx, out_score, out_skipped)
-
-
 @njit(nogil=True, cache=True)
 def related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val):
     """Effective proficiency with credit through related skills.
 
     For person i and skill t: ``eff[i, t] = max(held[i, t], max_s held[i, s] * credit[s, t])``
     with ``credit`` the related-skill matrix (values in (0, 1], zero diagonal). Returns the
-    CSR arrays (int64 indptr, int32 sorted indices, float32 values) of ``eff`` and a uint8
-    flag per entry: 1 when the person holds the skill at that value, 0 when the value
-    comes through a related skill. Values are computed in float64 and stored as float32.
-    Serial: it costs a small fraction of the matching it prepares.
+    CSR arrays (int64 indptr, int32 indices, float32 values) of ``eff`` and a uint8 flag per
+    entry: 1 when the person holds the skill at that value, 0 when the value comes through
+    a related skill. Values are computed in float64 and stored as float32. Indices within
+    a row are unique but NOT sorted (the caller sorts; numba's sort costs seconds of
+    compile time). Serial: it costs a small fraction of the matching it prepares.
     """
     n = h_indptr.shape[0] - 1
     n_terms = r_indptr.shape[0] - 1
@@ -464,7 +444,6 @@ def related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val):
                 if credit > best[t]:
                     best[t] = credit
                     direct[t] = 0
-        out_indices[base:base + count].sort()
         for j in range(base, base + count):
             t = out_indices[j]
             out_val[j] = best[t]

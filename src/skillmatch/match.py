@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -241,6 +242,81 @@ def inverted_index(indptr, indices, values, levels, essential, *, n_terms: int) 
     return p_indptr, rows[order], p_val, p_lvl, np.ascontiguousarray(essential[order], np.uint8), maxval, minlvl
 
 
+def run_topk(k: int, scalars: tuple, query: tuple, cand: tuple, index: tuple, filters: tuple, *,
+             n_threads: int | None = None, parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Rank prepared arrays with :func:`skillmatch.kernels.rank_rows` (or the NumPy reference).
+
+    ``scalars`` = (mode, req_on_query, essential, essential_penalty); ``query``, ``cand``,
+    ``index`` and ``filters`` are the kernel's argument groups. Rows are split into chunks
+    run on ``n_threads`` threads (default: the machine's cores); the kernel releases the
+    GIL, and each chunk owns its accumulators and output rows, so results do not depend on
+    the split. ``parallel=False`` ranks on the calling thread (the one-record path).
+    """
+    mode, req_on_query, essential, penalty = scalars
+    if implementation() == "python":
+        return _reference.topk(k, mode, req_on_query, essential, penalty, *query, *cand, *filters)
+    n = len(query[0]) - 1
+    idx = np.empty((n, k), np.int32)
+    scores = np.empty((n, k), np.float32)
+    skipped = np.empty(n, np.int32)
+    boost = cand[6]
+    max_boost = float(boost.max()) if len(boost) else 1.0
+    args = (k, mode, req_on_query, essential, penalty, max_boost, *query, *cand, *index, *filters, idx, scores,
+            skipped)
+    threads = n_threads or os.cpu_count() or 1
+    if not parallel or threads == 1 or n < 2:
+        kernels.rank_rows(0, n, *args)
+        return idx, scores
+    # more chunks than threads evens out rows of unequal cost
+    n_chunks = min(n, 4 * threads)
+    bounds = [(c * n // n_chunks, (c + 1) * n // n_chunks) for c in range(n_chunks)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for future in [pool.submit(kernels.rank_rows, lo, hi, *args) for lo, hi in bounds]:
+            future.result()
+    return idx, scores
+
+
+def no_filters(n: int, m: int) -> tuple:
+    """Kernel filter arguments that let every candidate through."""
+    geo_q, geo_c = np.zeros((n, 3)), np.zeros((m, 3))
+    return (np.full(n, -1, np.int32), np.full(m, -1, np.int32), geo_q, geo_c, np.zeros((n, 2), np.float32),
+            np.zeros((m, 2), np.float32), False, np.zeros(n, np.uint32), np.zeros(n, np.uint32),
+            np.zeros(m, np.uint32), np.zeros(m, np.uint32), np.zeros(n + 1, np.int64), np.zeros(0, np.int32))
+
+
+class CosineIndex:
+    """Top-k cosine similarity against fixed rows, through the matching kernel.
+
+    ``candidates`` (any non-negative sparse matrix) is scaled to unit rows once; ``query``
+    scales its rows the same way and returns ``(indices, scores)`` of shape (n, k) under
+    the ranking contract. Used for label resolution; the Matcher adds taxonomy, weighting
+    and filters on top of the same kernel.
+    """
+
+    def __init__(self, candidates: sp.spmatrix):
+        m = _unit_rows(candidates, "candidates")
+        ones = np.ones(m.nnz, np.float32)
+        self.n_features = m.shape[1]
+        self._c = (m.indptr, m.indices, m.data, ones, np.zeros(m.nnz, np.uint8), np.zeros(m.shape[0], np.int32),
+                   np.ones(m.shape[0], np.float32))
+        self._p = inverted_index(*self._c[:5], n_terms=m.shape[1])
+
+    def query(self, queries: sp.spmatrix, k: int, *, n_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        q = _unit_rows(queries, "queries")
+        if q.shape[1] != self.n_features:
+            raise InputError(f"queries: expected {self.n_features} columns, got {q.shape[1]}")
+        n, m = q.shape[0], len(self._c[0]) - 1
+        query = (q.indptr, q.indices, q.data, np.ones(q.nnz, np.float32), np.zeros(q.nnz, np.uint8),
+                 np.zeros(n, np.int32))
+        return run_topk(k, (kernels.COSINE, False, kernels.ESSENTIAL_NONE, 0.0), query, self._c, self._p,
+                        no_filters(n, m), n_threads=n_threads)
+
+
+def _unit_rows(matrix: sp.spmatrix, name: str) -> sp.csr_matrix:
+    m = as_csr(matrix, matrix.shape[1], name)
+    return weighted_unit_rows(m, m.data)
+
+
 class Matcher:
     """Rank candidates for queries on skills.
 
@@ -277,7 +353,7 @@ class Matcher:
         Off by default. Multiplies the score of work in a maatschappelijk cruciale sector
         by ``1 + crucial_boost``; the boosted score is what is ranked and returned.
     n_threads : int, optional
-        Threads for batch matching (numba's setting is restored afterwards).
+        Threads for batch matching (default: the number of CPUs).
     lang : {"nl", "en"}
         Language of labels in explanations.
     """
@@ -441,7 +517,12 @@ class Matcher:
         fn = _reference.related_credit if implementation() == "python" else kernels.related_credit
         indptr, indices, values, direct = fn(held.indptr, held.indices, held.data, credit.indptr, credit.indices,
                                              credit.data)
-        return sp.csr_matrix((values, indices, indptr), shape=held.shape), direct
+        # sort each row's entries; the flags follow the same permutation (indices are unique per row)
+        eff = sp.csr_matrix((values, indices, indptr), shape=held.shape)
+        flags = sp.csr_matrix((direct, indices.copy(), indptr.copy()), shape=held.shape)
+        eff.sort_indices()
+        flags.sort_indices()
+        return eff, flags.data
 
     def _credit_matrix(self) -> sp.csr_matrix:
         key = (id(self.taxonomy), self.credit)
@@ -514,12 +595,6 @@ class Matcher:
         if side.kind == WORK and cand.kind == WORK and self.scoring == "coverage":
             side = self._as_people(side)
         return side
-
-    def _n_chunks(self, n: int) -> int:
-        import numba
-
-        threads = self.n_threads or numba.get_num_threads()
-        return max(1, min(n, 8 * threads))
 
     def _exclusions(self, exclude: Any, side: _Side) -> tuple[np.ndarray, np.ndarray]:
         n = len(side)
@@ -606,32 +681,10 @@ class Matcher:
         return self._rank(side, int(k), [exclude] if exclude else None, batch=False)
 
     def _rank(self, side: _Side, k: int, exclude: Any, batch: bool) -> MatchResult:
-        (mode, req_on_query, essential, penalty), query, filters = self._kernel_args(side, exclude)
-        c = self._c
-        n = len(side)
-        if implementation() == "python":
-            idx, scores = _reference.topk(k, mode, req_on_query, essential, penalty, *query, *c, *filters)
-        else:
-            idx = np.empty((n, k), np.int32)
-            scores = np.empty((n, k), np.float32)
-            max_boost = float(c[6].max()) if len(c[6]) else 1.0
-            skipped = np.empty(n, np.int32)
-            args = (k, mode, req_on_query, essential, penalty, max_boost, *query, *c, *self._p, *filters, idx, scores,
-                    skipped)
-            self._run_parallel(n if batch else 1, args)
+        scalars, query, filters = self._kernel_args(side, exclude)
+        idx, scores = run_topk(k, scalars, query, self._c, self._p, filters, n_threads=self.n_threads,
+                               parallel=batch)
         return MatchResult(idx, scores, list(side.ids), self.candidates_.ids, self.scoring, self, side)
-
-    def _run_parallel(self, n_chunks_for: int, args: tuple) -> None:
-        """Run the kernel; ``n_chunks_for=1`` keeps a single query on the calling thread's chunk."""
-        import numba
-
-        previous = numba.get_num_threads()
-        try:
-            if self.n_threads is not None:
-                numba.set_num_threads(min(self.n_threads, numba.config.NUMBA_NUM_THREADS))
-            kernels.topk(self._n_chunks(n_chunks_for), *args)
-        finally:
-            numba.set_num_threads(previous)
 
     # --- explanations ---------------------------------------------------------------------
 

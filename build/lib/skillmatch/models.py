@@ -1,0 +1,240 @@
+"""Input records: the domain model as pydantic v2 models.
+
+These are the records that people and programs hand to skillmatch — one jobseeker, one
+vacancy, one training module — and the records the taxonomy is made of. They validate
+one record at a time; the vectorising stage (:mod:`skillmatch.vectorize`) turns lists of
+them into arrays once, and nothing downstream reads them again.
+
+Levels use one 1–5 scale everywhere (see ``taxonomy/README.md``): 1 basis,
+2 gevorderd beginner, 3 bekwaam (default), 4 zeer bekwaam, 5 expert.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Level = Annotated[int, Field(ge=1, le=5, description="1 basis … 5 expert; 3 = bekwaam")]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+#: CompetentNL's three importance levels (essentieel, belangrijk, enigszins relevant).
+Importance = Literal["essential", "important", "somewhat"]
+IMPORTANCE_CODES: dict[str, int] = {"somewhat": 1, "important": 2, "essential": 3}
+IMPORTANCE_NAMES: dict[int, str] = {v: k for k, v in IMPORTANCE_CODES.items()}
+
+Evidence = Literal["diploma", "praktijkverklaring", "experience", "self-reported"]
+ModuleType = Literal["praktijkverklaring", "mbo-certificaat", "keuzedeel", "diploma", "course"]
+Delivery = Literal["day", "evening", "weekend", "online", "part-time", "work-based"]
+PathKind = Literal["into", "up", "across"]
+ConceptKind = Literal["capability", "knowledge", "group"]
+
+#: What an employer can offer and what a person may need (bit positions in the kernel).
+#: banenafspraak: a job counted under the Banenafspraak (Wet banenafspraak);
+#: beschut-werk: sheltered work; aanpassingen: workplace adaptations;
+#: jobcoach: a job coach at the workplace; taalondersteuning: Dutch language support.
+SUPPORT_KINDS: tuple[str, ...] = (
+    "banenafspraak",
+    "beschut-werk",
+    "aanpassingen",
+    "jobcoach",
+    "taalondersteuning",
+)
+Support = Literal["banenafspraak", "beschut-werk", "aanpassingen", "jobcoach", "taalondersteuning"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class GeoPoint(_Record):
+    """A WGS84 point in degrees."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+# --- taxonomy records -------------------------------------------------------------------
+
+
+class Concept(_Record):
+    """A capability (vaardigheid), knowledge area (kennisgebied) or a grouping of them."""
+
+    id: NonEmpty
+    kind: ConceptKind = "capability"
+    pref_label_nl: str = ""
+    pref_label_en: str = ""
+    alt_labels_nl: tuple[str, ...] = ()
+    alt_labels_en: tuple[str, ...] = ()
+    broader: tuple[str, ...] = ()
+    level: int | None = Field(default=None, ge=0, le=9, description="depth in the hierarchy")
+    riasec: str | None = None
+    isced_f: str | None = None
+    origin: str = ""
+    definition: str = ""
+
+    @model_validator(mode="after")
+    def _has_a_label(self) -> Concept:
+        if not (self.pref_label_nl or self.pref_label_en):
+            raise ValueError("a concept needs a Dutch or an English preferred label")
+        return self
+
+
+class Requirement(_Record):
+    """One skill a vacancy or occupation asks for."""
+
+    skill: NonEmpty = Field(description="concept id (URI) in the taxonomy")
+    importance: Importance = "important"
+    level: Level = 3
+
+
+class Occupation(_Record):
+    """A beroep with its requirement profile."""
+
+    id: NonEmpty
+    pref_label_nl: str = ""
+    pref_label_en: str = ""
+    alt_labels_nl: tuple[str, ...] = ()
+    alt_labels_en: tuple[str, ...] = ()
+    isco: str | None = Field(default=None, pattern=r"^\d{1,4}$")
+    sector: str | None = None
+    broader: tuple[str, ...] = ()
+    description: str = ""
+    requirements: tuple[Requirement, ...] = ()
+
+
+class Sector(_Record):
+    id: NonEmpty
+    label_nl: NonEmpty
+    label_en: str = ""
+    crucial: bool = False
+
+
+class Region(_Record):
+    """An arbeidsmarktregio with a representative point."""
+
+    id: NonEmpty
+    name: NonEmpty
+    central_municipality: str = ""
+    location: GeoPoint
+
+
+class ModuleSkill(_Record):
+    skill: NonEmpty
+    level: Level
+
+
+class TrainingModule(_Record):
+    """A scholingstegel: a unit of training that teaches skills to a level."""
+
+    id: NonEmpty
+    title: NonEmpty
+    type: ModuleType
+    nlqf: int = Field(ge=0, le=8, description="NLQF level, 0 = entry level")
+    hours: float = Field(gt=0, description="total study load in hours")
+    cost_eur: float = Field(ge=0)
+    provider: str = ""
+    delivery: tuple[Delivery, ...] = ()
+    starts_per_year: int = Field(default=1, ge=1, le=52)
+    regions: tuple[str, ...] = Field(default=(), description="region ids; empty = all regions")
+    language_level: Literal["A1", "A2", "B1", "B2", "C1", "C2"] | None = None
+    skills: tuple[ModuleSkill, ...] = Field(min_length=1)
+    prerequisites: tuple[str, ...] = ()
+    funding: tuple[str, ...] = ()
+    sector: str | None = None
+
+
+class PathStep(_Record):
+    step: int = Field(ge=1)
+    from_occupation: str | None = None
+    to_occupation: NonEmpty
+    modules: tuple[str, ...] = ()
+    months: float | None = Field(default=None, ge=0)
+
+
+class DevelopmentPath(_Record):
+    """An ontwikkelpad: functions of a sector and the training steps between them."""
+
+    id: NonEmpty
+    sector: NonEmpty
+    kind: PathKind
+    name: NonEmpty
+    description: str = ""
+    steps: tuple[PathStep, ...] = Field(min_length=1)
+
+
+# --- people and work ---------------------------------------------------------------------
+
+
+class SkillClaim(_Record):
+    """A skill a person has, how well, and how we know."""
+
+    skill: NonEmpty = Field(description="concept id (URI) in the taxonomy")
+    proficiency: Level = 3
+    evidence: Evidence = "self-reported"
+
+
+class Vacancy(_Record):
+    """An open position. Its requirements are its own, or else its occupation's."""
+
+    id: NonEmpty
+    title: str = ""
+    occupation: str | None = Field(default=None, description="occupation id; supplies requirements when none are given")
+    requirements: tuple[Requirement, ...] = ()
+    employer: str = ""
+    region: str | None = Field(default=None, description="arbeidsmarktregio id")
+    location: GeoPoint | None = None
+    hours_min: float = Field(default=0, ge=0, le=80, description="hours per week")
+    hours_max: float = Field(default=40, ge=0, le=80)
+    contract: Literal["vast", "tijdelijk", "uitzend", "oproep", "leerwerk", "zzp"] | None = None
+    sector: str | None = None
+    positions: int = Field(default=1, ge=1)
+    offers: tuple[Support, ...] = Field(default=(), description="support the employer offers")
+
+    @model_validator(mode="after")
+    def _check(self) -> Vacancy:
+        if not self.requirements and not self.occupation:
+            raise ValueError("a vacancy needs requirements or an occupation to take them from")
+        if self.hours_min > self.hours_max:
+            raise ValueError(f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})")
+        return self
+
+
+class Jobseeker(_Record):
+    """A jobseeker or worker, pseudonymous.
+
+    ``attributes`` carries anything else an input holds (including protected attributes
+    such as age or gender when a caller passes them along): it is kept with the record and
+    never read by scoring or filtering.
+    """
+
+    id: NonEmpty = Field(description="pseudonymous id")
+    skills: tuple[SkillClaim, ...] = ()
+    occupation: str | None = Field(default=None, description="current or last occupation id")
+    region: str | None = None
+    location: GeoPoint | None = None
+    hours_min: float = Field(default=0, ge=0, le=80, description="hours per week wanted, at least")
+    hours_max: float = Field(default=40, ge=0, le=80)
+    max_travel_km: float | None = Field(default=None, gt=0)
+    support_needs: tuple[Support, ...] = ()
+    tags: tuple[str, ...] = Field(default=(), description="target-group tags: jongere, anderstalig, ...")
+    attributes: dict[str, str] = Field(default_factory=dict, description="never read by scoring")
+
+    @model_validator(mode="after")
+    def _check(self) -> Jobseeker:
+        if self.hours_min > self.hours_max:
+            raise ValueError(f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})")
+        return self
+
+
+#: Record types whose JSON Schema ``skillmatch schema NAME`` prints.
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "jobseeker": Jobseeker,
+    "vacancy": Vacancy,
+    "occupation": Occupation,
+    "concept": Concept,
+    "training-module": TrainingModule,
+    "development-path": DevelopmentPath,
+    "region": Region,
+    "sector": Sector,
+}

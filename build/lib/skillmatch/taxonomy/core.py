@@ -1,0 +1,366 @@
+"""The Taxonomy: concepts, hierarchy, relations, occupations, training, paths, regions.
+
+Everything the later stages need is held as arrays: concepts and occupations are numbered
+densely (``concept_index``/``occupation_index`` map URI <-> int), the hierarchy, the
+related-skill links, the occupations' requirements and the skills that modules teach are
+``scipy.sparse`` CSR matrices over those numbers. Records (modules, paths, regions,
+sectors) stay pydantic models. A taxonomy is built by :class:`~.build.TaxonomyBuilder`
+(which validates) and saved/loaded in a compiled form (``arrays.npz`` + ``meta.json``, no
+pickle) that reloads the full ESCO set in well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..models import (
+    IMPORTANCE_NAMES,
+    Concept,
+    DevelopmentPath,
+    Occupation,
+    Region,
+    Requirement,
+    Sector,
+    TrainingModule,
+)
+from ..problems import Problem, TaxonomyError, closest
+
+KIND_CODES = {"capability": 0, "knowledge": 1, "group": 2}
+KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+COMPILED_FORMAT = "skillmatch-compiled"
+COMPILED_VERSION = 1
+
+
+@dataclass
+class LabelTable:
+    """Identifiers and labels of a set of concepts or occupations, in index order."""
+
+    ids: list[str]
+    pref_nl: list[str]
+    pref_en: list[str]
+    alt_nl: list[list[str]]
+    alt_en: list[list[str]]
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {uri: i for i, uri in enumerate(self.ids)}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def label(self, i: int, lang: str = "nl") -> str:
+        """Preferred label in ``lang``, falling back to the other language, then the id."""
+        first, second = (self.pref_nl, self.pref_en) if lang == "nl" else (self.pref_en, self.pref_nl)
+        return first[i] or second[i] or self.ids[i]
+
+    def to_json(self) -> dict:
+        return {"ids": self.ids, "pref_nl": self.pref_nl, "pref_en": self.pref_en, "alt_nl": self.alt_nl, "alt_en": self.alt_en}
+
+
+def _csr_parts(name: str, m: sp.csr_matrix) -> dict[str, np.ndarray]:
+    return {f"{name}.indptr": m.indptr, f"{name}.indices": m.indices, f"{name}.data": m.data, f"{name}.shape": np.asarray(m.shape)}
+
+
+def _csr_from(arrays, name: str) -> sp.csr_matrix:
+    shape = tuple(int(x) for x in arrays[f"{name}.shape"])
+    return sp.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]), shape=shape)
+
+
+class Taxonomy:
+    """A loaded, validated skills taxonomy.
+
+    Attributes
+    ----------
+    concepts : LabelTable
+        Capabilities, knowledge areas and groups; ``concepts.index[uri]`` is the column of
+        that concept in every skill matrix.
+    concept_kind : ndarray of int8, shape (n_concepts,)
+        0 capability, 1 knowledge area, 2 group (a node of the hierarchy only).
+    concept_level : ndarray of int8, shape (n_concepts,)
+        Level in the hierarchy as the source gives it (CompetentNL 1–3, ESCO 0–3 for
+        groups), -1 when unknown.
+    broader : csr_matrix of int8, shape (n_concepts, n_concepts)
+        ``broader[i, j] == 1`` when j is a broader concept of i (polyhierarchy allowed).
+    related : csr_matrix of float32, shape (n_concepts, n_concepts)
+        Symmetric related-skill links with their strength in (0, 1].
+    occupations : LabelTable
+    occupation_isco, occupation_sector : list of str (``""`` when unknown)
+    requirements : csr_matrix of int8, shape (n_occupations, n_concepts)
+        Importance codes: 3 essential, 2 important, 1 somewhat relevant.
+    requirement_levels : csr_matrix of float32, same sparsity as ``requirements``
+        Required level on the 1–5 scale.
+    modules : list of TrainingModule, ``module_index`` id -> position
+    module_skills : csr_matrix of float32, shape (n_modules, n_concepts)
+        Level reached in each skill a module teaches.
+    paths : list of DevelopmentPath; regions : list of Region; sectors : dict id -> Sector
+    problems : list of Problem
+        Warnings met while loading (errors are raised instead).
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        source: str,
+        concepts: LabelTable,
+        concept_kind: np.ndarray,
+        concept_level: np.ndarray,
+        concept_meta: dict[str, list[str]] | None,
+        broader: sp.csr_matrix,
+        related: sp.csr_matrix,
+        occupations: LabelTable,
+        occupation_isco: list[str],
+        occupation_sector: list[str],
+        requirements: sp.csr_matrix,
+        requirement_levels: sp.csr_matrix,
+        modules: list[TrainingModule],
+        module_skills: sp.csr_matrix,
+        paths: list[DevelopmentPath],
+        regions: list[Region],
+        sectors: dict[str, Sector],
+        problems: list[Problem] | None = None,
+    ):
+        self.name = name
+        self.source = source
+        self.concepts = concepts
+        self.concept_kind = np.asarray(concept_kind, dtype=np.int8)
+        self.concept_level = np.asarray(concept_level, dtype=np.int8)
+        self.concept_meta = concept_meta or {}
+        self.broader = broader
+        self.related = related
+        self.occupations = occupations
+        self.occupation_isco = occupation_isco
+        self.occupation_sector = occupation_sector
+        self.requirements = requirements
+        self.requirement_levels = requirement_levels
+        self.modules = modules
+        self.module_index = {m.id: i for i, m in enumerate(modules)}
+        self.module_skills = module_skills
+        self.paths = paths
+        self.path_index = {p.id: i for i, p in enumerate(paths)}
+        self.regions = regions
+        self.region_index = {r.id: i for i, r in enumerate(regions)}
+        self.sectors = sectors
+        self.problems = problems or []
+        self._narrower: sp.csr_matrix | None = None
+
+    # --- sizes and lookup -----------------------------------------------------------------
+
+    @property
+    def n_concepts(self) -> int:
+        return len(self.concepts)
+
+    @property
+    def n_occupations(self) -> int:
+        return len(self.occupations)
+
+    @property
+    def skill_mask(self) -> np.ndarray:
+        """Boolean mask of concepts that can be held or required (not pure groups)."""
+        return self.concept_kind != KIND_CODES["group"]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Taxonomy {self.name!r}: {self.n_concepts} concepts, {self.n_occupations} occupations, "
+            f"{self.requirements.nnz} requirements, {len(self.modules)} modules, {len(self.paths)} paths, "
+            f"{len(self.regions)} regions>"
+        )
+
+    def summary(self) -> dict[str, int]:
+        kinds = np.bincount(self.concept_kind, minlength=3)
+        return {
+            "capabilities": int(kinds[0]),
+            "knowledge_areas": int(kinds[1]),
+            "groups": int(kinds[2]),
+            "broader_links": int(self.broader.nnz),
+            "related_links": int(self.related.nnz // 2),
+            "occupations": self.n_occupations,
+            "requirements": int(self.requirements.nnz),
+            "modules": len(self.modules),
+            "paths": len(self.paths),
+            "regions": len(self.regions),
+            "sectors": len(self.sectors),
+            "warnings": len(self.problems),
+        }
+
+    def concept_id_to_index(self, uri: str, *, where: str = "concept") -> int:
+        """Index of concept ``uri``; a :class:`TaxonomyError` naming the closest label if absent."""
+        i = self.concepts.index.get(uri)
+        if i is None:
+            raise TaxonomyError([self._unknown(uri, self.concepts, where, "concept")])
+        return i
+
+    def occupation_id_to_index(self, uri: str, *, where: str = "occupation") -> int:
+        i = self.occupations.index.get(uri)
+        if i is None:
+            raise TaxonomyError([self._unknown(uri, self.occupations, where, "occupation")])
+        return i
+
+    @staticmethod
+    def _unknown(uri: str, table: LabelTable, where: str, what: str) -> Problem:
+        hint = closest(uri, table.ids)
+        suggestion = f" (closest id: {hint[0]!r})" if hint else ""
+        return Problem(f"{what} {uri!r} is not in the taxonomy{suggestion}", where=where, value=uri)
+
+    def concept_label(self, i: int, lang: str = "nl") -> str:
+        return self.concepts.label(i, lang)
+
+    def occupation_label(self, i: int, lang: str = "nl") -> str:
+        return self.occupations.label(i, lang)
+
+    def concept(self, uri_or_index: str | int) -> Concept:
+        """The concept as a record (built on demand)."""
+        i = uri_or_index if isinstance(uri_or_index, (int, np.integer)) else self.concept_id_to_index(uri_or_index)
+        c = self.concepts
+        lo, hi = self.broader.indptr[i], self.broader.indptr[i + 1]
+        meta = {k: (v[i] or None) for k, v in self.concept_meta.items()}
+        return Concept(
+            id=c.ids[i],
+            kind=KIND_NAMES[int(self.concept_kind[i])],
+            pref_label_nl=c.pref_nl[i],
+            pref_label_en=c.pref_en[i],
+            alt_labels_nl=tuple(c.alt_nl[i]),
+            alt_labels_en=tuple(c.alt_en[i]),
+            broader=tuple(c.ids[j] for j in self.broader.indices[lo:hi]),
+            level=None if self.concept_level[i] < 0 else int(self.concept_level[i]),
+            riasec=meta.get("riasec"),
+            isced_f=meta.get("isced_f"),
+            origin=meta.get("origin") or "",
+            definition=meta.get("definition") or "",
+        )
+
+    def occupation(self, uri_or_index: str | int) -> Occupation:
+        """The occupation with its requirements as a record (built on demand)."""
+        i = uri_or_index if isinstance(uri_or_index, (int, np.integer)) else self.occupation_id_to_index(uri_or_index)
+        o = self.occupations
+        lo, hi = self.requirements.indptr[i], self.requirements.indptr[i + 1]
+        reqs = tuple(
+            Requirement(skill=self.concepts.ids[j], importance=IMPORTANCE_NAMES[int(imp)], level=int(lvl))
+            for j, imp, lvl in zip(
+                self.requirements.indices[lo:hi], self.requirements.data[lo:hi], self.requirement_levels.data[lo:hi]
+            )
+        )
+        return Occupation(
+            id=o.ids[i],
+            pref_label_nl=o.pref_nl[i],
+            pref_label_en=o.pref_en[i],
+            alt_labels_nl=tuple(o.alt_nl[i]),
+            alt_labels_en=tuple(o.alt_en[i]),
+            isco=self.occupation_isco[i] or None,
+            sector=self.occupation_sector[i] or None,
+            requirements=reqs,
+        )
+
+    # --- hierarchy --------------------------------------------------------------------------
+
+    @property
+    def narrower(self) -> sp.csr_matrix:
+        """``narrower[i, j] == 1`` when j is a narrower concept of i."""
+        if self._narrower is None:
+            self._narrower = self.broader.T.tocsr()
+            self._narrower.sort_indices()
+        return self._narrower
+
+    def broader_of(self, i: int) -> np.ndarray:
+        return self.broader.indices[self.broader.indptr[i] : self.broader.indptr[i + 1]]
+
+    def narrower_of(self, i: int) -> np.ndarray:
+        n = self.narrower
+        return n.indices[n.indptr[i] : n.indptr[i + 1]]
+
+    def ancestors(self, i: int) -> list[int]:
+        """All broader concepts of ``i``, nearest first, each once."""
+        seen: list[int] = []
+        frontier = list(self.broader_of(i))
+        while frontier:
+            j = int(frontier.pop(0))
+            if j not in seen:
+                seen.append(j)
+                frontier.extend(self.broader_of(j))
+        return seen
+
+    def occupations_in_sector(self, sector: str) -> np.ndarray:
+        return np.array([i for i, s in enumerate(self.occupation_sector) if s == sector], dtype=np.int64)
+
+    # --- compiled form ------------------------------------------------------------------------
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the compiled form (``arrays.npz`` + ``meta.json``) into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"concept_kind": self.concept_kind, "concept_level": self.concept_level}
+        for name in ("broader", "related", "requirements", "requirement_levels", "module_skills"):
+            arrays.update(_csr_parts(name, getattr(self, name)))
+        meta = {
+            "format": COMPILED_FORMAT,
+            "format_version": COMPILED_VERSION,
+            "name": self.name,
+            "source": self.source,
+            "concepts": self.concepts.to_json(),
+            "concept_meta": self.concept_meta,
+            "occupations": self.occupations.to_json(),
+            "occupation_isco": self.occupation_isco,
+            "occupation_sector": self.occupation_sector,
+            "modules": [m.model_dump(mode="json") for m in self.modules],
+            "paths": [p.model_dump(mode="json") for p in self.paths],
+            "regions": [r.model_dump(mode="json") for r in self.regions],
+            "sectors": [s.model_dump(mode="json") for s in self.sectors.values()],
+            "problems": [p.__dict__ | {"value": repr(p.value) if p.value is not None else None} for p in self.problems],
+        }
+        # write to temporary names first so a crash never leaves a half-written cache behind
+        tmp_npz, tmp_json = folder / "arrays.tmp.npz", folder / "meta.tmp.json"
+        np.savez(tmp_npz, **arrays)
+        tmp_json.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        tmp_npz.replace(folder / "arrays.npz")
+        tmp_json.replace(folder / "meta.json")
+        return folder
+
+    @classmethod
+    def load_compiled(cls, folder: str | Path) -> Taxonomy:
+        """Read a folder written by :meth:`save`."""
+        folder = Path(folder)
+        meta_file = folder / "meta.json"
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise TaxonomyError([Problem(f"cannot read compiled taxonomy: {exc}", where=str(meta_file))]) from None
+        if meta.get("format") != COMPILED_FORMAT or meta.get("format_version") != COMPILED_VERSION:
+            raise TaxonomyError(
+                [Problem(f"expected format {COMPILED_FORMAT!r} version {COMPILED_VERSION}, "
+                         f"found {meta.get('format')!r} version {meta.get('format_version')!r}", where=str(meta_file))]
+            )
+        with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
+            arrays = dict(arrays)
+        return cls(
+            name=meta["name"],
+            source=meta["source"],
+            concepts=LabelTable(**meta["concepts"]),
+            concept_kind=arrays["concept_kind"],
+            concept_level=arrays["concept_level"],
+            concept_meta=meta["concept_meta"],
+            broader=_csr_from(arrays, "broader"),
+            related=_csr_from(arrays, "related"),
+            occupations=LabelTable(**meta["occupations"]),
+            occupation_isco=meta["occupation_isco"],
+            occupation_sector=meta["occupation_sector"],
+            requirements=_csr_from(arrays, "requirements"),
+            requirement_levels=_csr_from(arrays, "requirement_levels"),
+            modules=[TrainingModule.model_validate(m) for m in meta["modules"]],
+            module_skills=_csr_from(arrays, "module_skills"),
+            paths=[DevelopmentPath.model_validate(p) for p in meta["paths"]],
+            regions=[Region.model_validate(r) for r in meta["regions"]],
+            sectors={s["id"]: Sector.model_validate(s) for s in meta["sectors"]},
+            problems=[Problem(**p) for p in meta["problems"]],
+        )
+
+
+def iter_rows(m: sp.csr_matrix) -> Iterable[tuple[int, np.ndarray, np.ndarray]]:
+    for i in range(m.shape[0]):
+        lo, hi = m.indptr[i], m.indptr[i + 1]
+        yield i, m.indices[lo:hi], m.data[lo:hi]

@@ -1,0 +1,135 @@
+"""``skillmatch demo``: the main job on the shipped defaults, with no input files.
+
+Generates a regional caseload from the shipped taxonomy (:mod:`skillmatch.caseload`),
+matches jobseekers to vacancies and vacancies to jobseekers, prints a short summary and
+three explained matches in Dutch, and writes inputs and results to a folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from .caseload import generate_caseload
+from .match import Matcher, MatchResult
+from .taxonomy import Taxonomy, load_taxonomy
+
+DEFAULT_REGION = "groot-amsterdam"
+
+
+def _write_matches(path: Path, result: MatchResult, query: str, candidate: str) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow([query, "rank", candidate, "score"])
+        for rec in result.to_records():
+            w.writerow([rec["query"], rec["rank"], rec["candidate"], f"{rec['score']:.4f}"])
+
+
+def _pick_examples(result: MatchResult) -> list[int]:
+    """Three rows worth explaining: a strong match, one credited through a related skill, one with a gap."""
+    best = result.scores[:, 0]
+    rows = np.flatnonzero(np.isfinite(best))
+    if len(rows) == 0:
+        return []
+    picks = [int(rows[np.argmax(best[rows])])]
+    credited = gap = None
+    for r in rows[np.argsort(-best[rows], kind="stable")]:
+        e = result.explain(int(r), 0)
+        if credited is None and e.credited and int(r) not in picks:
+            credited = int(r)
+        if gap is None and e.missing_essential and int(r) not in picks:
+            gap = int(r)
+        if credited is not None and gap is not None:
+            break
+    for r in (credited, gap):
+        if r is not None and r not in picks:
+            picks.append(r)
+    for r in rows:  # fill up when the caseload offers no such rows
+        if len(picks) == 3:
+            break
+        if int(r) not in picks:
+            picks.append(int(r))
+    return picks[:3]
+
+
+def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, n_jobseekers: int = 3000,
+             n_vacancies: int = 1500, k: int = 10, seed: int = 0, out: str | Path = "skillmatch-demo",
+             stream: TextIO | None = None) -> dict:
+    """Run the demo; returns the summary that is also printed and written to ``out/summary.json``."""
+    import sys
+
+    stream = stream or sys.stdout
+    say = lambda *parts: print(*parts, file=stream, flush=True)  # noqa: E731
+    t0 = time.perf_counter()
+    tx = taxonomy if taxonomy is not None else load_taxonomy()
+    region_name = tx.regions[tx.region_index[region]].name if region in tx.region_index else region
+    jobseekers, vacancies = generate_caseload(tx, region, n_jobseekers=n_jobseekers, n_vacancies=n_vacancies,
+                                              seed=seed)
+    t_data = time.perf_counter()
+    say(f"skillmatch demo — arbeidsmarktregio {region_name}: {len(jobseekers)} werkzoekenden, "
+        f"{len(vacancies)} vacatures ({tx.name}: {tx.n_concepts} begrippen, {tx.n_occupations} beroepen)")
+
+    to_work = Matcher(tx, "coverage").fit(vacancies)
+    by_person = to_work.match(jobseekers, k=k)
+    to_people = Matcher(tx, "coverage").fit(jobseekers)
+    by_vacancy = to_people.match(vacancies, k=k)
+    t_match = time.perf_counter()
+
+    best = by_person.scores[:, 0]
+    found = np.isfinite(best)
+    strong = found & (best >= 0.7)
+    crucial_ids = {s for s, sec in tx.sectors.items() if sec.crucial}
+    vac_best = by_vacancy.scores[:, 0]
+    shortage = {}
+    for sector in sorted(crucial_ids):
+        rows = [i for i, v in enumerate(vacancies) if v.sector == sector]
+        if rows:
+            strong_candidates = (by_vacancy.scores[rows] >= 0.7).sum(axis=1)  # -inf padding is never >= 0.7
+            shortage[sector] = {"vacancies": len(rows), "with_3_strong_candidates": int((strong_candidates >= 3).sum())}
+    summary = {
+        "region": region,
+        "jobseekers": len(jobseekers),
+        "vacancies": len(vacancies),
+        "jobseekers_with_a_match": int(found.sum()),
+        "jobseekers_with_a_strong_match": int(strong.sum()),
+        "median_best_score": float(np.median(best[found])) if found.any() else None,
+        "vacancies_with_a_candidate": int(np.isfinite(vac_best).sum()),
+        "crucial_sectors": shortage,
+        "seconds": {"data": round(t_data - t0, 2), "matching": round(t_match - t_data, 2)},
+    }
+    say(f"Werkzoekenden met een passende vacature (binnen reisafstand, uren en ondersteuning): "
+        f"{summary['jobseekers_with_a_match']} van {len(jobseekers)}; met een sterke match (score ≥ 0,70): "
+        f"{summary['jobseekers_with_a_strong_match']}")
+    say(f"Vacatures met ten minste één kandidaat: {summary['vacancies_with_a_candidate']} van {len(vacancies)}")
+    for sector, row in shortage.items():
+        say(f"  {tx.sectors[sector].label_nl}: {row['with_3_strong_candidates']} van {row['vacancies']} vacatures "
+            "hebben drie of meer sterke kandidaten")
+
+    examples = [by_person.explain(r, 0) for r in _pick_examples(by_person)]
+    say("\nDrie uitgelegde matches:")
+    for e in examples:
+        person = jobseekers[by_person.query_ids.index(e.query)]
+        background = tx.occupation_label(tx.occupations.index[person.occupation]) if person.occupation else "onbekend"
+        say(f"\nWerkzoekende {e.query} (laatste beroep: {background})")
+        say(str(e))
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "jobseekers.jsonl", "w", encoding="utf-8") as f:
+        f.writelines(p.model_dump_json() + "\n" for p in jobseekers)
+    with open(out / "vacancies.jsonl", "w", encoding="utf-8") as f:
+        f.writelines(v.model_dump_json() + "\n" for v in vacancies)
+    _write_matches(out / "matches_per_jobseeker.csv", by_person, "jobseeker", "vacancy")
+    _write_matches(out / "matches_per_vacancy.csv", by_vacancy, "vacancy", "jobseeker")
+    with open(out / "explanations.txt", "w", encoding="utf-8") as f:
+        f.write("\n\n".join(str(e) for e in examples) + "\n")
+    summary["seconds"]["total"] = round(time.perf_counter() - t0, 2)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    say(f"\nResultaten geschreven naar {out}/ (matches_per_jobseeker.csv, matches_per_vacancy.csv, "
+        f"explanations.txt, summary.json) in {summary['seconds']['total']:.1f} s")
+    return summary
