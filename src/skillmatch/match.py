@@ -41,6 +41,7 @@ from .vectorize import (
     idf_weights,
     as_csr,
     as_requirements,
+    canonical_indices,
     occupation_requirements,
     row_sums,
     vacancy_requirements,
@@ -77,6 +78,7 @@ class _Side:
     offers: np.ndarray  # uint32
     boost: np.ndarray  # float32
     labels: list[str] = field(default_factory=list)
+    located: bool = True  # records with place, hours and support; False for occupations and bare matrices
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -297,8 +299,8 @@ class CosineIndex:
         m = _unit_rows(candidates, "candidates")
         ones = np.ones(m.nnz, np.float32)
         self.n_features = m.shape[1]
-        self._c = (m.indptr, m.indices, m.data, ones, np.zeros(m.nnz, np.uint8), np.zeros(m.shape[0], np.int32),
-                   np.ones(m.shape[0], np.float32))
+        self._c = (m.indptr.astype(np.int64), m.indices, m.data, ones, np.zeros(m.nnz, np.uint8),
+                   np.zeros(m.shape[0], np.int32), np.ones(m.shape[0], np.float32))
         self._p = inverted_index(*self._c[:5], n_terms=m.shape[1])
 
     def query(self, queries: sp.spmatrix, k: int, *, n_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -306,8 +308,8 @@ class CosineIndex:
         if q.shape[1] != self.n_features:
             raise InputError(f"queries: expected {self.n_features} columns, got {q.shape[1]}")
         n, m = q.shape[0], len(self._c[0]) - 1
-        query = (q.indptr, q.indices, q.data, np.ones(q.nnz, np.float32), np.zeros(q.nnz, np.uint8),
-                 np.zeros(n, np.int32))
+        query = (q.indptr.astype(np.int64), q.indices, q.data, np.ones(q.nnz, np.float32),
+                 np.zeros(q.nnz, np.uint8), np.zeros(n, np.int32))
         return run_topk(k, (kernels.COSINE, False, kernels.ESSENTIAL_NONE, 0.0), query, self._c, self._p,
                         no_filters(n, m), n_threads=n_threads)
 
@@ -427,6 +429,7 @@ class Matcher:
         else:
             kinds = sorted({type(r).__name__ for r in records})
             raise InputError(f"{where}: expected only Jobseeker or only Vacancy records, got {kinds}")
+        where = f"{'jobseekers' if kind == PEOPLE else 'vacancies'} ({where})"
         ids = [r.id for r in records]
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})[:5]
@@ -492,7 +495,8 @@ class Matcher:
         geo[:, :2] = np.nan
         return _Side([str(i) for i in range(n)], kind, held, eff, direct, reqs, np.full(n, -1, np.int32), geo,
                      np.tile(np.array([0.0, 80.0], np.float32), (n, 1)), np.zeros(n, np.uint32),
-                     np.full(n, _ALL_SUPPORT if kind == WORK else 0, np.uint32), np.ones(n, np.float32))
+                     np.full(n, _ALL_SUPPORT if kind == WORK else 0, np.uint32), np.ones(n, np.float32),
+                     located=False)
 
     def _occupation_side(self) -> _Side:
         tx = self.taxonomy
@@ -507,7 +511,7 @@ class Matcher:
         return _Side(list(tx.occupations.ids), WORK, None, None, None, occupation_requirements(tx),
                      np.full(n, -1, np.int32), geo, hours, np.zeros(n, np.uint32),
                      np.full(n, _ALL_SUPPORT, np.uint32), boost,
-                     [tx.occupation_label(i, self.lang) for i in range(n)])
+                     [tx.occupation_label(i, self.lang) for i in range(n)], located=False)
 
     def _effective(self, held: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
         """Effective proficiency with related-skill credit (the held matrix when credit is off)."""
@@ -515,11 +519,11 @@ class Matcher:
             return held, np.ones(held.nnz, np.uint8)
         credit = self._credit_matrix()
         fn = _reference.related_credit if implementation() == "python" else kernels.related_credit
-        indptr, indices, values, direct = fn(held.indptr, held.indices, held.data, credit.indptr, credit.indices,
-                                             credit.data)
+        indptr, indices, values, direct = fn(held.indptr.astype(np.int64), held.indices, held.data,
+                                             credit.indptr.astype(np.int64), credit.indices, credit.data)
         # sort each row's entries; the flags follow the same permutation (indices are unique per row)
-        eff = sp.csr_matrix((values, indices, indptr), shape=held.shape)
-        flags = sp.csr_matrix((direct, indices.copy(), indptr.copy()), shape=held.shape)
+        eff = canonical_indices(sp.csr_matrix((values, indices, indptr), shape=held.shape))
+        flags = canonical_indices(sp.csr_matrix((direct, indices.copy(), indptr.copy()), shape=held.shape))
         eff.sort_indices()
         flags.sort_indices()
         return eff, flags.data
@@ -538,7 +542,8 @@ class Matcher:
         eff, direct = self._effective(held)
         n = len(side)
         return _Side(side.ids, PEOPLE, held, eff, direct, None, side.region, side.geo, side.hours,
-                     np.zeros(n, np.uint32), np.full(n, _ALL_SUPPORT, np.uint32), side.boost, side.labels)
+                     np.zeros(n, np.uint32), np.full(n, _ALL_SUPPORT, np.uint32), side.boost, side.labels,
+                     located=side.located)
 
     def _values(self, side: _Side) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
         """(matrix of values, levels, essential flags per entry, essentials per row) for the kernel."""
@@ -628,7 +633,8 @@ class Matcher:
     def _kernel_args(self, side: _Side, exclude: Any) -> tuple:
         q, q_lvl, q_ess, q_ness = self._values(side)
         cand = self.candidates_
-        located = side.kind != cand.kind  # filters apply between people and work
+        # place, hours and support filters apply between people and vacancies, not occupations
+        located = side.located and cand.located and side.kind != cand.kind
         q_region = side.region if (self.same_region and located) else np.full(len(side), -1, np.int32)
         q_geo = side.geo.copy()
         c_geo = cand.geo.copy()

@@ -71,8 +71,15 @@ def as_csr(matrix, n_columns: int, name: str, dtype=VALUE_DTYPE) -> sp.csr_matri
         raise InputError(f"{name}: contains NaN or infinite values")
     if m.nnz and m.data.min() < 0:
         raise InputError(f"{name}: contains negative values; skill values must be >= 0")
+    return canonical_indices(m)
+
+
+def canonical_indices(m: sp.csr_matrix) -> sp.csr_matrix:
+    """int32 ``indices`` and ``indptr`` (scipy wants both of one dtype); kernels get int64 pointers."""
+    if m.nnz >= 2**31:
+        raise InputError(f"a matrix with {m.nnz} entries is beyond the 2**31 entries skillmatch supports")
     m.indices = m.indices.astype(INDEX_DTYPE, copy=False)
-    m.indptr = m.indptr.astype(np.int64, copy=False)
+    m.indptr = m.indptr.astype(INDEX_DTYPE, copy=False)
     return m
 
 
@@ -128,8 +135,8 @@ def held_skills(taxonomy: Taxonomy, jobseekers: Sequence[Jobseeker], *, where: s
         indptr[r + 1] = len(cols)
     if problems:
         raise InputError(problems, summary=f"{len(problems)} unknown skill(s) in {where}")
-    return sp.csr_matrix((np.array(vals, VALUE_DTYPE), np.array(cols, INDEX_DTYPE), indptr),
-                         shape=(len(jobseekers), taxonomy.n_concepts))
+    return canonical_indices(sp.csr_matrix((np.array(vals, VALUE_DTYPE), np.array(cols, INDEX_DTYPE), indptr),
+                                           shape=(len(jobseekers), taxonomy.n_concepts)))
 
 
 def vacancy_requirements(taxonomy: Taxonomy, vacancies: Sequence[Vacancy], *, where: str = "vacancies") -> Requirements:
@@ -172,8 +179,9 @@ def vacancy_requirements(taxonomy: Taxonomy, vacancies: Sequence[Vacancy], *, wh
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {where}")
     shape = (len(vacancies), taxonomy.n_concepts)
     indices = np.array(cols, INDEX_DTYPE)
-    return Requirements(sp.csr_matrix((np.array(imps, np.int8), indices, indptr), shape=shape),
-                        sp.csr_matrix((np.array(lvls, VALUE_DTYPE), indices.copy(), indptr.copy()), shape=shape))
+    return Requirements(canonical_indices(sp.csr_matrix((np.array(imps, np.int8), indices, indptr), shape=shape)),
+                        canonical_indices(sp.csr_matrix((np.array(lvls, VALUE_DTYPE), indices.copy(), indptr.copy()),
+                                                        shape=shape)))
 
 
 def occupation_requirements(taxonomy: Taxonomy) -> Requirements:
@@ -368,6 +376,4 @@ def credit_matrix(taxonomy: Taxonomy, credit: Credit) -> sp.csr_matrix:
     out.eliminate_zeros()
     out = sp.csr_matrix(out, dtype=VALUE_DTYPE)
     out.sort_indices()
-    out.indices = out.indices.astype(INDEX_DTYPE)
-    out.indptr = out.indptr.astype(np.int64)
-    return out
+    return canonical_indices(out)

@@ -30,6 +30,11 @@ from ..models import (
 from ..problems import Problem, TaxonomyError, closest
 from .core import KIND_CODES, LabelTable, Taxonomy
 
+_KIND_OF_MODEL: dict[type[BaseModel], str] = {
+    Concept: "concept", Occupation: "occupation", TrainingModule: "module", DevelopmentPath: "path",
+    Region: "region", Sector: "sector",
+}
+
 #: Unknown-reference problems get a "closest id" hint; past this many, hints are skipped
 #: (each costs a fuzzy search over all ids).
 _MAX_HINTS = 50
@@ -51,13 +56,18 @@ def pydantic_problems(exc: ValidationError, where: Where, record: str | None = N
     for err in exc.errors():
         loc = [str(x) for x in err["loc"]]
         field = ".".join(loc) if loc else None
-        if columns and loc and loc[0] in columns:
+        if columns and field in columns:
+            field = columns[field]
+        elif columns and loc and loc[0] in columns:
             field = ".".join([columns[loc[0]], *loc[1:]])
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
+        missing = err["type"] == "missing"
+        if missing:  # CSV loaders drop empty cells, so "missing" is what an empty cell looks like
+            msg = "a value is required; the field is empty or missing"
         out.append(Problem(msg, where=where.file, line=where.line, record=record or where.record,
-                           field=field, value=err.get("input") if loc else None))
+                           field=field, value=err.get("input") if loc and not missing else None))
     return out
 
 
@@ -77,6 +87,9 @@ class TaxonomyBuilder:
         self.regions: list[tuple[Region, Where]] = []
         self.sectors: list[tuple[Sector, Where]] = []
         self.concept_meta_keys = ("riasec", "isced_f", "origin", "definition")
+        #: kind -> ids of records that were rejected (their problems are already noted);
+        #: references to them are not reported again as unknown
+        self.rejected: dict[str, set[str]] = {}
 
     # --- adding records -----------------------------------------------------------------------
 
@@ -92,14 +105,23 @@ class TaxonomyBuilder:
             return model.model_validate(data)
         except ValidationError as exc:
             self.problems.extend(pydantic_problems(exc, where, record or str(data.get("id") or "") or None, columns))
+            kind = _KIND_OF_MODEL.get(model)
+            if kind and isinstance(data.get("id"), str) and data["id"].strip():
+                self.reject(kind, data["id"].strip())
             return None
+
+    def reject(self, kind: str, record_id: str) -> None:
+        """Note that record ``record_id`` of ``kind`` (``"concept"``, ``"occupation"``, ``"module"``,
+        ``"path"``, ``"region"``, ``"sector"``) was left out because of a problem already noted,
+        so that references to it do not each raise a second, misleading problem."""
+        self.rejected.setdefault(kind, set()).add(record_id)
 
     def add_concept(self, concept: Concept, where: Where) -> None:
         self.concepts.append((concept, where))
 
     def add_related(self, source: str, target: str, strength: float, where: Where) -> None:
         if not (0.0 < strength <= 1.0):
-            self.problem("strength must be in (0, 1]", where, field="strength", value=strength)
+            self.problem(f"strength must be in (0, 1], found {strength:g}", where, field="strength", value=strength)
             return
         if source == target:
             self.problem("a concept related to itself adds nothing; link ignored", where, field="target", value=target,
@@ -118,7 +140,7 @@ class TaxonomyBuilder:
             self.problem(f"expected one of {sorted(IMPORTANCE_CODES)}", where, field="importance", value=importance)
             return
         if not (1 <= level <= 5):
-            self.problem("expected a level from 1 to 5", where, field="level", value=level)
+            self.problem(f"expected a level from 1 to 5, found {level:g}", where, field="level", value=level)
             return
         self.requirements.append((occupation, concept, code, float(level), where))
 
@@ -154,6 +176,8 @@ class TaxonomyBuilder:
     def _ref(self, value: str, index: Mapping[str, int], what: str, where: Where, field: str,
              record: str | None = None, severity: str = "error") -> int | None:
         pos = index.get(value)
+        if pos is None and value in self.rejected.get(what.split()[-1], ()):
+            return None  # the record itself was rejected and reported where it is defined
         if pos is None:
             hint = ""
             if sum(1 for p in self.problems if "not in the taxonomy" in p.message) < _MAX_HINTS and index:
@@ -305,8 +329,12 @@ class TaxonomyBuilder:
                 self._ref(p.sector, sector_index, "sector", where, "sector", record=p.id)
             numbers = [s.step for s in p.steps]
             if sorted(numbers) != list(range(1, len(numbers) + 1)):
-                self.problem(f"steps must be numbered 1..{len(numbers)} without gaps or repeats, found {sorted(numbers)}",
-                             where, field="step", record=p.id, value=numbers)
+                # point at the first step (in step order) whose number breaks the sequence
+                order = sorted(range(len(numbers)), key=lambda k: numbers[k])
+                k = next(k for expected, k in enumerate(order, 1) if numbers[k] != expected)
+                w = step_where[k] if step_where else where
+                self.problem(f"steps must be numbered 1..{len(numbers)} without gaps or repeats, found "
+                             f"{sorted(numbers)}", w, field="step", record=p.id, value=numbers[k])
             for k, s in enumerate(p.steps):
                 w = step_where[k] if step_where else where
                 if s.from_occupation:
@@ -382,7 +410,9 @@ def csr_from_triples(rows, cols, datas: list[np.ndarray], shape: tuple[int, int]
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     order = np.lexsort((cols, rows))
-    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    # one index dtype for both arrays (scipy requires it): int32 unless the matrix is huge
+    index_dtype = np.int32 if len(rows) < 2**31 else np.int64
+    indptr = np.zeros(shape[0] + 1, dtype=index_dtype)
     np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
-    indices = cols[order].astype(np.int32)
+    indices = cols[order].astype(index_dtype)
     return [sp.csr_matrix((np.asarray(d)[order], indices, indptr), shape=shape) for d in datas]

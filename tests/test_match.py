@@ -1,0 +1,287 @@
+"""The Matcher: contract, both directions, filters, explanations and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import skillmatch
+from skillmatch.caseload import generate_caseload
+from skillmatch.match import Matcher
+from skillmatch.models import GeoPoint, Jobseeker, Requirement, SkillClaim, Vacancy
+from skillmatch.problems import InputError
+from skillmatch.scoring import SCORINGS
+from skillmatch.vectorize import Credit
+
+
+@pytest.fixture(scope="module")
+def tx():
+    return skillmatch.load_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def caseload(tx):
+    return generate_caseload(tx, "rijnmond", n_jobseekers=120, n_vacancies=80, seed=7)
+
+
+def reference(monkeypatch, fn):
+    """Run ``fn`` with the NumPy reference instead of the kernels."""
+    monkeypatch.setenv("SKILLMATCH_IMPLEMENTATION", "python")
+    try:
+        return fn()
+    finally:
+        monkeypatch.delenv("SKILLMATCH_IMPLEMENTATION")
+
+
+def assert_contract(result, n, k, n_candidates):
+    assert result.indices.shape == (n, k) and result.indices.dtype == np.int32
+    assert result.scores.shape == (n, k) and result.scores.dtype == np.float32
+    for r in range(n):
+        found = result.indices[r] >= 0
+        n_found = int(found.sum())
+        assert found[:n_found].all() and not found[n_found:].any(), "padding only at the end"
+        assert np.isneginf(result.scores[r, n_found:]).all()
+        s, i = result.scores[r, :n_found], result.indices[r, :n_found]
+        assert (s > 0).all() and (i < n_candidates).all() and len(set(i)) == n_found
+        for a in range(n_found - 1):  # score descending, then index ascending
+            assert s[a] > s[a + 1] or (s[a] == s[a + 1] and i[a] < i[a + 1])
+
+
+CONFIGS = [
+    dict(scoring="coverage"),
+    dict(scoring="coverage", credit=None),
+    dict(scoring="coverage", essential="gate"),
+    dict(scoring="coverage", essential="none", crucial_boost=0.25),
+    dict(scoring="cosine"),
+    dict(scoring="cosine", weighting="binary", idf=False, credit=None),
+]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_both_directions_follow_the_contract_and_equal_the_reference(tx, caseload, monkeypatch, config):
+    jobseekers, vacancies = caseload
+    forward = Matcher(tx, same_region=True, **config).fit(vacancies)
+    got = forward.match(jobseekers, k=7)
+    assert_contract(got, len(jobseekers), 7, len(vacancies))
+    want = reference(monkeypatch, lambda: forward.match(jobseekers, k=7))
+    np.testing.assert_array_equal(got.indices, want.indices)
+    np.testing.assert_array_equal(got.scores, want.scores)
+
+    reverse = Matcher(tx, same_region=True, **config).fit(jobseekers)
+    back = reverse.match(vacancies, k=5)
+    assert_contract(back, len(vacancies), 5, len(jobseekers))
+    want = reference(monkeypatch, lambda: reverse.match(vacancies, k=5))
+    np.testing.assert_array_equal(back.indices, want.indices)
+    np.testing.assert_array_equal(back.scores, want.scores)
+
+
+@pytest.mark.parametrize("scoring", sorted(SCORINGS))
+def test_a_pair_scores_the_same_in_both_directions(tx, caseload, scoring):
+    """coverage(jobseeker, vacancy) does not depend on which side is the query."""
+    jobseekers, vacancies = caseload
+    forward = Matcher(tx, scoring, idf=False).fit(vacancies).match(jobseekers, k=len(vacancies))
+    reverse = Matcher(tx, scoring, idf=False).fit(jobseekers).match(vacancies, k=len(jobseekers))
+    pairs = {}
+    for r in range(len(jobseekers)):
+        for i, s in zip(forward.indices[r], forward.scores[r]):
+            if i >= 0:
+                pairs[(r, int(i))] = s
+    assert pairs
+    checked = 0
+    for v in range(len(vacancies)):
+        for j, s in zip(reverse.indices[v], reverse.scores[v]):
+            if j >= 0:
+                assert pairs[(int(j), v)] == pytest.approx(s, rel=1e-6)
+                checked += 1
+    assert checked == len(pairs)
+
+
+def test_match_one_equals_the_batch_row(tx, caseload):
+    jobseekers, vacancies = caseload
+    matcher = Matcher(tx).fit(vacancies)
+    batch = matcher.match(jobseekers, k=10)
+    for r in (0, 5, 17):
+        one = matcher.match_one(jobseekers[r], k=10)
+        np.testing.assert_array_equal(one.indices[0], batch.indices[r])
+        np.testing.assert_array_equal(one.scores[0], batch.scores[r])
+
+
+def test_thread_count_does_not_change_results(tx, caseload):
+    jobseekers, vacancies = caseload
+    one = Matcher(tx, n_threads=1).fit(vacancies).match(jobseekers, k=10)
+    two = Matcher(tx, n_threads=2).fit(vacancies).match(jobseekers, k=10)
+    np.testing.assert_array_equal(one.indices, two.indices)
+    np.testing.assert_array_equal(one.scores, two.scores)
+
+
+def occupation(tx, label):
+    i = tx.occupations.pref_nl.index(label)
+    return tx.occupations.ids[i], tx.occupation(i)
+
+
+def person(tx, occ, **kw):
+    """A jobseeker holding every requirement of ``occ`` at its level."""
+    skills = [SkillClaim(skill=r.skill, proficiency=r.level) for r in occ.requirements]
+    return Jobseeker(id=kw.pop("id", "p"), skills=skills, **kw)
+
+
+def test_someone_holding_every_requirement_scores_one(tx):
+    occ_id, occ = occupation(tx, tx.occupations.pref_nl[0])
+    result = Matcher(tx).fit([Vacancy(id="v", occupation=occ_id)]).match_one(person(tx, occ))
+    assert result.scores[0, 0] == pytest.approx(1.0)
+    e = result.explain(0, 0)
+    assert len(e.matched) == len(occ.requirements) and not e.missing_essential and not e.credited
+
+
+def test_missing_essential_requirements_are_penalised_or_gated(tx):
+    occ_id, occ = occupation(tx, tx.occupations.pref_nl[1])
+    essentials = [r for r in occ.requirements if r.importance == "essential"]
+    skills = [SkillClaim(skill=r.skill, proficiency=5) for r in occ.requirements if r.importance != "essential"]
+    someone = Jobseeker(id="p", skills=skills)
+    vac = [Vacancy(id="v", occupation=occ_id)]
+    none = Matcher(tx, essential="none", credit=None).fit(vac).match_one(someone).scores[0, 0]
+    penalised = Matcher(tx, essential="penalty", essential_penalty=0.5, credit=None).fit(vac).match_one(someone)
+    assert penalised.scores[0, 0] == pytest.approx(none * 0.5, rel=1e-6)  # all essentials missing: 1 - 0.5
+    gated = Matcher(tx, essential="gate", credit=None).fit(vac).match_one(someone)
+    assert gated.indices[0, 0] == -1
+    e = penalised.explain(0, 0)
+    assert {s.skill for s in e.missing_essential} == {r.skill for r in essentials}
+
+
+def test_related_credit_counts_for_a_related_skill_but_less_than_holding_it(tx):
+    i, j = tx.related.nonzero()
+    a, b = int(i[0]), int(j[0])
+    strength = float(tx.related[a, b])
+    vac = [Vacancy(id="v", requirements=[Requirement(skill=tx.concepts.ids[b], importance="essential", level=4)])]
+    holder = Jobseeker(id="p", skills=[SkillClaim(skill=tx.concepts.ids[a], proficiency=4)])
+    with_credit = Matcher(tx, credit=Credit(related=1.0, narrower=0, broader=0, sibling=0)).fit(vac)
+    result = with_credit.match_one(holder)
+    assert result.scores[0, 0] == pytest.approx(min(1.0, strength), rel=1e-6)
+    e = result.explain(0, 0)
+    assert e.credited[0].via == tx.concepts.ids[a] and e.credited[0].credited_level == pytest.approx(4 * strength)
+    assert Matcher(tx, credit=None).fit(vac).match_one(holder).indices[0, 0] == -1
+
+
+def test_filters_remove_candidates_inside_the_kernel(tx):
+    occ_id, occ = occupation(tx, tx.occupations.pref_nl[2])
+    amsterdam = GeoPoint(lat=52.37, lon=4.90)
+    vacancies = [
+        Vacancy(id="near", occupation=occ_id, location=amsterdam, hours_min=24, hours_max=32),
+        Vacancy(id="far", occupation=occ_id, location=GeoPoint(lat=50.85, lon=5.69)),  # Maastricht
+        Vacancy(id="hours", occupation=occ_id, location=amsterdam, hours_min=36, hours_max=40),
+        Vacancy(id="support", occupation=occ_id, location=amsterdam, offers=("banenafspraak",)),
+        Vacancy(id="other-region", occupation=occ_id, region="rijnmond"),
+    ]
+    someone = person(tx, occ, location=amsterdam, max_travel_km=30, hours_min=20, hours_max=32)
+    ids = Matcher(tx).fit(vacancies).match_one(someone, k=10).ids(0)
+    assert set(ids) == {"near", "support"}
+    needs = person(tx, occ, location=amsterdam, support_needs=("banenafspraak",))
+    assert Matcher(tx).fit(vacancies).match_one(needs, k=10).ids(0) == ["support"]
+    regional = person(tx, occ, region="rijnmond")
+    assert Matcher(tx, same_region=True).fit(vacancies).match_one(regional, k=10).ids(0) == ["other-region"]
+    assert Matcher(tx).fit(vacancies).match_one(someone, k=10, exclude=["near"]).ids(0) == ["support"]
+    assert set(Matcher(tx, travel=False, hours=False).fit(vacancies).match_one(someone, k=10).ids(0)) == {
+        "near", "far", "hours", "support", "other-region"}
+
+
+def test_filters_that_remove_everything_leave_padding(tx):
+    occ_id, occ = occupation(tx, tx.occupations.pref_nl[3])
+    someone = person(tx, occ, support_needs=("beschut-werk",))
+    result = Matcher(tx).fit([Vacancy(id="v", occupation=occ_id)]).match_one(someone, k=3)
+    assert result.indices.tolist() == [[-1, -1, -1]] and np.isneginf(result.scores).all()
+    with pytest.raises(InputError, match="has only 0 match"):
+        result.explain(0, 0)
+
+
+def test_crucial_boost_is_off_by_default_and_raises_crucial_work(tx):
+    crucial = next(i for i, s in enumerate(tx.occupation_sector) if tx.sectors[s].crucial)
+    other = next(i for i, s in enumerate(tx.occupation_sector) if not tx.sectors[s].crucial)
+    occ = tx.occupation(crucial)
+    vacancies = [Vacancy(id="crucial", occupation=tx.occupations.ids[crucial]),
+                 Vacancy(id="other", occupation=tx.occupations.ids[other])]
+    someone = person(tx, occ)
+    plain = Matcher(tx).fit(vacancies).match_one(someone)
+    boosted = Matcher(tx, crucial_boost=0.5).fit(vacancies).match_one(someone)
+    assert boosted.scores[0, 0] == pytest.approx(plain.scores[0, 0] * 1.5, rel=1e-6)
+
+
+def test_protected_attributes_are_never_read(tx, caseload):
+    jobseekers, vacancies = caseload
+    tagged = [p.model_copy(update={"attributes": {"geslacht": "v", "leeftijd": str(20 + i % 40),
+                                                  "achternaam": f"Naam{i}"}}) for i, p in enumerate(jobseekers)]
+    matcher = Matcher(tx).fit(vacancies)
+    a, b = matcher.match(jobseekers, k=5), matcher.match(tagged, k=5)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.scores, b.scores)
+
+
+def test_occupation_to_occupation_similarity(tx):
+    m = Matcher(tx, "cosine").fit("occupations")
+    result = m.match("occupations", k=3, exclude={o: [o] for o in tx.occupations.ids})
+    assert_contract(result, tx.n_occupations, 3, tx.n_occupations)
+    assert all(tx.occupations.ids[int(i)] != q for q, i in zip(result.query_ids, result.indices[:, 0]))
+    transition = Matcher(tx, "coverage").fit("occupations").match("occupations", k=tx.n_occupations)
+    # someone doing an occupation meets all of its own requirements
+    for r, q in enumerate(transition.query_ids):
+        own = tx.occupations.index[q]
+        assert transition.scores[r, 0] == pytest.approx(1.0)
+        assert transition.scores[r][transition.indices[r] == own][0] == pytest.approx(1.0)
+
+
+def test_explanations_are_dutch_by_default_and_english_on_request(tx, caseload):
+    jobseekers, vacancies = caseload
+    result = Matcher(tx).fit(vacancies).match(jobseekers, k=3)
+    row = int(np.flatnonzero(result.indices[:, 0] >= 0)[0])
+    nl, en = str(result.explain(row, 0)), str(result.explain(row, 0, lang="en"))
+    assert "score" in nl and ("Heeft" in nl or "Mist" in nl)
+    assert "Has" in en or "Missing" in en
+    record = result.to_records()[0]
+    assert set(record) == {"query", "rank", "candidate", "score"}
+
+
+def test_arrays_can_be_matched_directly(tx, caseload):
+    jobseekers, vacancies = caseload
+    from skillmatch.vectorize import held_skills, vacancy_requirements
+
+    records = Matcher(tx, travel=False, hours=False, support=False).fit(vacancies).match(jobseekers, k=5)
+    arrays = Matcher(tx).fit(vacancy_requirements(tx, vacancies)).match(held_skills(tx, jobseekers), k=5)
+    np.testing.assert_array_equal(records.indices, arrays.indices)
+    np.testing.assert_array_equal(records.scores, arrays.scores)
+
+
+def test_errors_name_what_is_wrong(tx, caseload):
+    jobseekers, vacancies = caseload
+    with pytest.raises(InputError, match=r"jobseekers \(queries\) record 'x'.*skills\[0\]\.skill.*not in the taxonomy"):
+        Matcher(tx).fit(vacancies).match([Jobseeker(id="x", skills=[SkillClaim(skill="urn:nope")])])
+    with pytest.raises(InputError, match="region 'atlantis' is not one of the taxonomy's 35 regions"):
+        Matcher(tx).fit([Vacancy(id="v", occupation=tx.occupations.ids[0], region="atlantis")])
+    with pytest.raises(InputError, match="occupation 'urn:nope' is not in the taxonomy"):
+        Matcher(tx).fit([Vacancy(id="v", occupation="urn:nope")])
+    with pytest.raises(InputError, match="call fit"):
+        Matcher(tx).match(jobseekers)
+    with pytest.raises(InputError, match="k: expected a positive integer"):
+        Matcher(tx).fit(vacancies).match(jobseekers, k=0)
+    with pytest.raises(InputError, match="scoring: expected one of"):
+        Matcher(tx, scoring="jaccard").fit(vacancies)
+    with pytest.raises(InputError, match="essential_penalty"):
+        Matcher(tx, essential_penalty=1.5).fit(vacancies)
+    with pytest.raises(InputError, match="coverage compares people with work"):
+        Matcher(tx).fit(jobseekers).match(jobseekers)
+    with pytest.raises(InputError, match="ids must be unique"):
+        Matcher(tx).fit([vacancies[0], vacancies[0]])
+    with pytest.raises(InputError, match="only Jobseeker or only Vacancy"):
+        Matcher(tx).fit([vacancies[0], jobseekers[0]])
+    with pytest.raises(InputError, match="at least one record"):
+        Matcher(tx).fit([])
+    with pytest.raises(InputError, match="candidate id 'nope'"):
+        Matcher(tx).fit(vacancies).match(jobseekers[:1], exclude={jobseekers[0].id: ["nope"]})
+    with pytest.raises(InputError, match="use match_one"):
+        Matcher(tx).fit(vacancies).match(jobseekers[0])
+    with pytest.raises(InputError, match="SKILLMATCH_IMPLEMENTATION"):
+        import os
+
+        os.environ["SKILLMATCH_IMPLEMENTATION"] = "fortran"
+        try:
+            Matcher(tx).fit(vacancies).match(jobseekers[:1])
+        finally:
+            del os.environ["SKILLMATCH_IMPLEMENTATION"]
