@@ -85,8 +85,9 @@ def problem(seed, n, m, n_terms, k, mode, req_on_query, essential, filters):
     scalars = (k, mode, req_on_query, essential, 0.4)
     query = (q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness)
     cand = (c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost)
+    c_filtered = bool((c_geo[:, 2] > 0).any() or needs_c.any())
     flt = (q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours, needs_q, offers_q, needs_c, offers_c,
-           ex_indptr, ex_indices)
+           c_filtered, ex_indptr, ex_indices)
     index = inverted_index(c_indptr, c_indices, c_val, c_lvl, c_ess, n_terms=n_terms)
     return scalars, query, cand, index, flt
 
@@ -164,7 +165,7 @@ def zipf_problem(seed, n, m, n_terms, per_row, k):
             np.ones(m, np.float32))
     flt = (np.full(n, -1, np.int32), np.full(m, -1, np.int32), np.zeros((n, 3)), np.zeros((m, 3)),
            np.zeros((n, 2), np.float32), np.zeros((m, 2), np.float32), False, np.zeros(n, np.uint32),
-           np.zeros(n, np.uint32), np.zeros(m, np.uint32), np.zeros(m, np.uint32), np.zeros(n + 1, np.int64),
+           np.zeros(n, np.uint32), np.zeros(m, np.uint32), np.zeros(m, np.uint32), False, np.zeros(n + 1, np.int64),
            np.zeros(0, np.int32))
     index = inverted_index(c_indptr, c_indices, c_val, ones_c, cand[4], n_terms=n_terms)
     return (k, kernels.COSINE, False, kernels.ESSENTIAL_NONE, 0.0), query, cand, index, flt
@@ -198,7 +199,7 @@ def test_ties_are_ordered_by_candidate_index():
              np.zeros(1, np.uint8), np.zeros(1, np.int32))
     flt = (np.full(1, -1, np.int32), np.full(m, -1, np.int32), np.zeros((1, 3)), np.zeros((m, 3)),
            np.zeros((1, 2), np.float32), np.zeros((m, 2), np.float32), False, np.zeros(1, np.uint32),
-           np.zeros(1, np.uint32), np.zeros(m, np.uint32), np.zeros(m, np.uint32), np.zeros(2, np.int64),
+           np.zeros(1, np.uint32), np.zeros(m, np.uint32), np.zeros(m, np.uint32), False, np.zeros(2, np.int64),
            np.zeros(0, np.int32))
     index = inverted_index(*cand[:5], n_terms=n_terms)
     idx, score = run_kernel((4, kernels.COSINE, False, kernels.ESSENTIAL_NONE, 0.0), query, cand, index, flt, 1)

@@ -85,7 +85,7 @@ def topk(k, mode, req_on_query, essential, essential_penalty,
          q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
          c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
          q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
-         q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices):
+         q_needs, q_offers, c_needs, c_offers, c_filtered, ex_indptr, ex_indices):
     """Reference of :func:`skillmatch.kernels.topk`: every pair scored, then sorted."""
     n, m = len(q_indptr) - 1, len(c_indptr) - 1
     out_idx = np.full((n, k), -1, dtype=np.int32)

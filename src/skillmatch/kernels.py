@@ -157,7 +157,7 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
               c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
               p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
               q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
-              q_needs, q_offers, c_needs, c_offers, ex_indptr, ex_indices,
+              q_needs, q_offers, c_needs, c_offers, c_filtered, ex_indptr, ex_indices,
               out_idx, out_score, out_skipped):
     """Top-k candidates for query rows ``start:end``, written into their output rows.
 
@@ -204,6 +204,9 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
         Hour ranges per week that must overlap.
     q_needs, q_offers, c_needs, c_offers : uint32 bit sets
         Support a side needs must be among what the other side offers.
+    c_filtered : bool
+        Whether any candidate has a travel limit or a support need (else rows without
+        filters of their own skip the filter test).
     ex_indptr, ex_indices
         Per query row, candidate indices to exclude (CSR, int64 / int32).
     out_idx : int32 (n, k); out_score : float32 (n, k)
@@ -232,11 +235,6 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
     lb_i = np.empty(k, np.int32)
     track_hits = essential != ESSENTIAL_NONE
     boosted = max_boost != 1.0
-    any_c_limit = False
-    any_c_needs = False
-    for d in range(m):
-        any_c_limit = any_c_limit or c_geo[d, 2] > 0.0
-        any_c_needs = any_c_needs or c_needs[d] != 0
 
     for r in range(start, end):
         lo, hi = q_indptr[r], q_indptr[r + 1]
@@ -274,8 +272,7 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
             suffix[j] = suffix[j + 1] + bound * max_boost
             volume[j] = volume[j + 1] + (p_indptr[t + 1] - p_indptr[t])
         n_ess_q = q_ness[r]
-        filtering = (q_region[r] >= 0 or q_geo[r, 2] > 0.0 or any_c_limit or use_hours or q_needs[r] != 0
-                     or any_c_needs)
+        filtering = q_region[r] >= 0 or q_geo[r, 2] > 0.0 or use_hours or q_needs[r] != 0 or c_filtered
 
         n_touched = 0
         for p in range(ex_indptr[r], ex_indptr[r + 1]):  # excluded candidates count as filtered out

@@ -283,7 +283,7 @@ def no_filters(n: int, m: int) -> tuple:
     geo_q, geo_c = np.zeros((n, 3)), np.zeros((m, 3))
     return (np.full(n, -1, np.int32), np.full(m, -1, np.int32), geo_q, geo_c, np.zeros((n, 2), np.float32),
             np.zeros((m, 2), np.float32), False, np.zeros(n, np.uint32), np.zeros(n, np.uint32),
-            np.zeros(m, np.uint32), np.zeros(m, np.uint32), np.zeros(n + 1, np.int64), np.zeros(0, np.int32))
+            np.zeros(m, np.uint32), np.zeros(m, np.uint32), False, np.zeros(n + 1, np.int64), np.zeros(0, np.int32))
 
 
 class CosineIndex:
@@ -580,6 +580,7 @@ class Matcher:
         else:
             self.idf_ = None
         self.candidates_ = side
+        self._filter_cache: dict[bool, tuple] = {}
         m, lvl, ess, ness = self._values(side)
         self._c = (m.indptr.astype(np.int64), m.indices.astype(np.int32), m.data.astype(np.float32),
                    np.ascontiguousarray(lvl, np.float32), np.ascontiguousarray(ess, np.uint8), ness.astype(np.int32),
@@ -636,23 +637,36 @@ class Matcher:
         # place, hours and support filters apply between people and vacancies, not occupations
         located = side.located and cand.located and side.kind != cand.kind
         q_region = side.region if (self.same_region and located) else np.full(len(side), -1, np.int32)
-        q_geo = side.geo.copy()
-        c_geo = cand.geo.copy()
+        q_geo, needs_q = side.geo, side.needs
         if not (self.travel and located):
+            q_geo = q_geo.copy()
             q_geo[:, 2] = 0.0
-            c_geo[:, 2] = 0.0
-        needs_q, offers_q, needs_c, offers_c = side.needs, side.offers, cand.needs, cand.offers
         if not (self.support and located):
-            needs_q, needs_c = np.zeros_like(side.needs), np.zeros_like(cand.needs)
+            needs_q = np.zeros_like(side.needs)
+        c_region, c_geo, c_hours, needs_c, offers_c, c_filtered = self._candidate_filters(located)
         ex_indptr, ex_indices = self._exclusions(exclude, side)
         essential = ESSENTIAL_MODES[self.essential] if self.scoring == "coverage" else kernels.ESSENTIAL_NONE
         req_on_query = self.scoring == "coverage" and side.kind == WORK
         scalars = (SCORINGS[self.scoring].mode, req_on_query, essential, float(self.essential_penalty))
         query = (q.indptr.astype(np.int64), q.indices.astype(np.int32), q.data.astype(np.float32),
                  np.ascontiguousarray(q_lvl, np.float32), np.ascontiguousarray(q_ess, np.uint8), q_ness)
-        filters = (q_region, cand.region, q_geo, c_geo, side.hours, cand.hours, bool(self.hours and located),
-                   needs_q, offers_q, needs_c, offers_c, ex_indptr, ex_indices)
+        filters = (q_region, c_region, q_geo, c_geo, side.hours, c_hours, bool(self.hours and located),
+                   needs_q, side.offers, needs_c, offers_c, c_filtered, ex_indptr, ex_indices)
         return scalars, query, filters
+
+    def _candidate_filters(self, located: bool) -> tuple:
+        """The candidates' filter arrays, prepared once per fit (a one-record call must not pay O(m))."""
+        if located not in self._filter_cache:
+            cand = self.candidates_
+            c_geo, needs_c = cand.geo, cand.needs
+            if not (self.travel and located):
+                c_geo = c_geo.copy()
+                c_geo[:, 2] = 0.0
+            if not (self.support and located):
+                needs_c = np.zeros_like(cand.needs)
+            c_filtered = bool((c_geo[:, 2] > 0).any() or needs_c.any())
+            self._filter_cache[located] = (cand.region, c_geo, cand.hours, needs_c, cand.offers, c_filtered)
+        return self._filter_cache[located]
 
     def match(self, queries: Any, k: int = 10, *, exclude: Any = None) -> MatchResult:
         """Top ``k`` candidates for each query.
