@@ -7,6 +7,7 @@ Loaders collect all problems of a source before they raise, so one run shows the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
@@ -38,7 +39,20 @@ class Problem:
             place = f"{place} field {self.field!r}" if place else f"field {self.field!r}"
         head = f"{place}: " if place else ""
         tag = "warning: " if self.severity == "warning" else ""
-        return f"{tag}{head}{self.message}"
+        return f"{tag}{head}{self.message}{self._found(place)}"
+
+    def _found(self, place: str) -> str:
+        """``" (found 6)"`` when the value that came is not already named in the place or message."""
+        value = self.value
+        if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return ""  # lists and records are spelled out by the message where they matter
+        text = f"{place} {self.message}"
+        if isinstance(value, str):  # messages quote the strings they name with repr
+            return "" if value == "" or repr(value) in text else f" (found {value!r})"
+        # a number counts as named only after "found" (a "1 to 5" or "(0, 1]" in the text is what was expected)
+        shown = format(value, "g") if isinstance(value, float) else str(value)
+        named = re.search(rf"\bfound\b[^:]*?(?<![\w.]){re.escape(shown)}(?![\w.])", self.message)
+        return "" if named else f" (found {shown})"
 
 
 class SkillmatchError(Exception):

@@ -90,6 +90,7 @@ class TaxonomyBuilder:
         #: kind -> ids of records that were rejected (their problems are already noted);
         #: references to them are not reported again as unknown
         self.rejected: dict[str, set[str]] = {}
+        self._hints = 0  # "closest" hints given so far (counted, not searched for: ESCO-sized inputs)
 
     # --- adding records -----------------------------------------------------------------------
 
@@ -180,7 +181,8 @@ class TaxonomyBuilder:
             return None  # the record itself was rejected and reported where it is defined
         if pos is None:
             hint = ""
-            if sum(1 for p in self.problems if "not in the taxonomy" in p.message) < _MAX_HINTS and index:
+            if self._hints < _MAX_HINTS and index:
+                self._hints += 1
                 near = closest(value, index.keys())
                 hint = f" (closest: {near[0]!r})" if near else ""
             self.problem(f"{what} {value!r} is not in the taxonomy{hint}", where, field=field, value=value,

@@ -12,6 +12,7 @@ pickle) that reloads the full ESCO set in well under a second.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -311,7 +312,7 @@ class Taxonomy:
             "paths": [p.model_dump(mode="json") for p in self.paths],
             "regions": [r.model_dump(mode="json") for r in self.regions],
             "sectors": [s.model_dump(mode="json") for s in self.sectors.values()],
-            "problems": [p.__dict__ | {"value": repr(p.value) if p.value is not None else None} for p in self.problems],
+            "problems": [p.__dict__ | {"value": _json_value(p.value)} for p in self.problems],
         }
         # write to temporary names first so a crash never leaves a half-written cache behind
         tmp_npz, tmp_json = folder / "arrays.tmp.npz", folder / "meta.tmp.json"
@@ -328,15 +329,26 @@ class Taxonomy:
         meta_file = folder / "meta.json"
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
             raise TaxonomyError([Problem(f"cannot read compiled taxonomy: {exc}", where=str(meta_file))]) from None
+        if not isinstance(meta, dict):
+            meta = {"format": None, "format_version": None}
         if meta.get("format") != COMPILED_FORMAT or meta.get("format_version") != COMPILED_VERSION:
             raise TaxonomyError(
                 [Problem(f"expected format {COMPILED_FORMAT!r} version {COMPILED_VERSION}, "
                          f"found {meta.get('format')!r} version {meta.get('format_version')!r}", where=str(meta_file))]
             )
-        with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
-            arrays = dict(arrays)
+        try:
+            with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
+                arrays = dict(arrays)
+            return cls._from_compiled(meta, arrays)
+        except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+            # a truncated or hand-edited cache: say so, so that load_taxonomy rebuilds it
+            raise TaxonomyError([Problem(f"compiled taxonomy is damaged ({type(exc).__name__}: {exc})",
+                                         where=str(folder))]) from None
+
+    @classmethod
+    def _from_compiled(cls, meta: dict, arrays: dict[str, np.ndarray]) -> Taxonomy:
         return cls(
             name=meta["name"],
             source=meta["source"],
@@ -358,6 +370,15 @@ class Taxonomy:
             sectors={s["id"]: Sector.model_validate(s) for s in meta["sectors"]},
             problems=[Problem(**p) for p in meta["problems"]],
         )
+
+
+def _json_value(value: object) -> object:
+    """``value`` itself when JSON can hold it (lists stay lists), else its repr."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
 
 
 def iter_rows(m: sp.csr_matrix) -> Iterable[tuple[int, np.ndarray, np.ndarray]]:

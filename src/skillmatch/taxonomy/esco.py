@@ -171,7 +171,8 @@ def load_esco(folder: str | Path, *, dutch: str | Path | None = None, strict: bo
                                  "origin": "esco"}, where)
         if rec:
             b.add_concept(rec, where)
-    skill_ids = {c.id for c, _ in b.concepts if c.kind != "group"}
+    # rows that were rejected (and reported) still count as rows: their relations are not "dangling"
+    skill_ids = {c.id for c, _ in b.concepts if c.kind != "group"} | b.rejected.get("concept", set())
 
     for where, row in rows("skill_relations", ("originalSkillUri", "relationType", "relatedSkillUri")):
         strength = strengths.get(row["relationType"])
@@ -188,20 +189,23 @@ def load_esco(folder: str | Path, *, dutch: str | Path | None = None, strict: bo
         rec = b.record(Occupation, {"id": uri, "pref_label_en": row["preferredLabel"], "alt_labels_en": _labels(row["altLabels"]),
                                     "pref_label_nl": nl_pref, "alt_labels_nl": nl_alt, "isco": row["iscoGroup"] or None,
                                     "description": row.get("description", "")}, where)
+        occupation_ids.add(uri)
         if rec:
             b.add_occupation(rec, where)
-            occupation_ids.add(uri)
 
     dangling_occ: Counter[str] = Counter()
     dangling_skill: Counter[str] = Counter()
+    first_line: dict[str, int | None] = {}  # dangling URI -> line of its first relation
     importance = {"essential": "essential", "optional": optional_as}
     for where, row in rows("occupation_relations", ("occupationUri", "relationType", "skillUri")):
         occ, skill = row["occupationUri"], row["skillUri"]
         if occ not in occupation_ids:
             dangling_occ[occ] += 1
+            first_line.setdefault(occ, where.line)
             continue
         if skill not in skill_ids:
             dangling_skill[skill] += 1
+            first_line.setdefault(skill, where.line)
             continue
         imp = importance.get(row["relationType"])
         if imp is None:
@@ -215,9 +219,10 @@ def load_esco(folder: str | Path, *, dutch: str | Path | None = None, strict: bo
                                                      "skill": (dangling_skill, FILES["skills"])}
     for kind, (counter, table) in what.items():
         if counter:
-            uris = ", ".join(sorted(counter))
+            uris = ", ".join(f"{uri} ({counter[uri]} relation(s) from line {first_line[uri]})" for uri in sorted(counter))
             b.problems.append(Problem(
                 f"{len(counter)} {kind} URI(s) in the relations have no row in {table}; their "
                 f"{sum(counter.values())} relation(s) were skipped: {uris}",
-                where=rel_file, field=f"{kind}Uri", value=sorted(counter), severity=severity))
+                where=rel_file, line=min(first_line[uri] for uri in counter), field=f"{kind}Uri",
+                value=sorted(counter), severity=severity))
     return b.build(strict=strict)

@@ -28,7 +28,7 @@ from . import esco, native, rdf
 from .core import COMPILED_FORMAT, Taxonomy
 
 #: bump when a loader changes what it produces, so old caches are not reused
-LOADER_VERSION = 1
+LOADER_VERSION = 2
 
 
 def cache_dir() -> Path:
@@ -63,7 +63,7 @@ def detect_format(path: Path) -> str:
             try:
                 if json.loads(meta.read_text(encoding="utf-8")).get("format") == COMPILED_FORMAT:
                     return "compiled"
-            except (OSError, json.JSONDecodeError):
+            except (OSError, ValueError, AttributeError):  # bad JSON or UTF-8, or not an object
                 pass
         if esco.is_esco(path):
             return "esco"

@@ -38,13 +38,15 @@ REQUIRED_TABLES = ("capabilities.csv", "occupations.csv", "requirements.csv")
 
 
 def is_native(path: Path) -> bool:
+    """A folder whose manifest.json names this format, or is broken (so that loading says what is wrong)."""
     manifest = path / "manifest.json"
     if not manifest.is_file():
         return False
     try:
-        return json.loads(manifest.read_text(encoding="utf-8")).get("format") == FORMAT
-    except (OSError, json.JSONDecodeError, AttributeError):
-        return False
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return True
+    return not isinstance(content, dict) or content.get("format") == FORMAT
 
 
 def source_files(folder: Path) -> list[Path]:
@@ -54,6 +56,17 @@ def source_files(folder: Path) -> list[Path]:
 def _present(row: dict[str, str], **renames: str) -> dict[str, str]:
     """The non-empty cells of a row, with columns renamed to model fields."""
     return {renames.get(k, k): v for k, v in row.items() if v != ""}
+
+
+def _has_label(b: TaxonomyBuilder, row: dict[str, str], where: Where, kind: str, column: str) -> bool:
+    """A concept or occupation row needs a preferred label in the taxonomy's language (``column``)."""
+    if row.get(column):
+        return True
+    b.problem(f"the preferred label is empty; every {kind} needs {column} (the manifest's language)", where,
+              field=column, value=row.get(column, ""), record=row.get("id") or None)
+    if row.get("id"):
+        b.reject(kind, row["id"])
+    return False
 
 
 def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
@@ -68,8 +81,12 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
     manifest_file = folder / "manifest.json"
     try:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TaxonomyError([Problem(f"cannot read the manifest: {exc}", where=str(manifest_file))]) from None
+    if not isinstance(manifest, dict):
+        raise TaxonomyError([Problem(f"expected a JSON object with format {FORMAT!r} and format_version "
+                                     f"{FORMAT_VERSION}, found a JSON {type(manifest).__name__}",
+                                     where=str(manifest_file))])
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
         raise TaxonomyError([Problem(
             f"expected format {FORMAT!r} version {FORMAT_VERSION}, found {manifest.get('format')!r} "
@@ -79,6 +96,8 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
         raise TaxonomyError([Problem(f"required table {t} is missing", where=str(folder / t)) for t in missing])
 
     b = TaxonomyBuilder(name=manifest.get("name") or folder.name, source=str(folder))
+    # the preferred label every concept and occupation must have: the one in the manifest's language
+    label_column = "pref_label_en" if manifest.get("language") == "en" else "pref_label_nl"
 
     def rows(table: str):
         path = folder / table
@@ -94,6 +113,13 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
             b.add_sector(rec, where)
 
     for where, row in rows("capabilities.csv"):
+        if row["level"] not in ("", "1", "2", "3"):
+            b.problem("expected level 1, 2 or 3 (3 for the capabilities themselves, 1 and 2 for their groups)",
+                      where, field="level", value=row["level"], record=row["id"] or None)
+            b.reject("concept", row["id"])
+            continue
+        if not _has_label(b, row, where, "concept", label_column):
+            continue
         data = _present(row, definition_nl="definition")
         data["broader"] = split_multi(row.get("broader", ""))
         data["alt_labels_nl"] = split_multi(row.get("alt_labels_nl", ""))
@@ -104,6 +130,8 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
             b.add_concept(rec, where)
 
     for where, row in rows("knowledge_areas.csv"):
+        if not _has_label(b, row, where, "concept", label_column):
+            continue
         data = _present(row, definition_nl="definition")
         data["broader"] = split_multi(row.get("broader", ""))
         data["alt_labels_nl"] = split_multi(row.get("alt_labels_nl", ""))
@@ -121,6 +149,8 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
         b.add_related(row["source"], row["target"], strength, where)
 
     for where, row in rows("occupations.csv"):
+        if not _has_label(b, row, where, "occupation", label_column):
+            continue
         data = _present(row, description_nl="description")
         data["alt_labels_nl"] = split_multi(row.get("alt_labels_nl", ""))
         rec = b.record(Occupation, data, where, columns={"description": "description_nl"})
@@ -136,7 +166,9 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
         b.add_requirement(row["occupation"], row["concept"], row["importance"], level, where)
 
     module_skills: dict[str, list[tuple[dict, Where]]] = defaultdict(list)
+    skill_rows: set[str] = set()  # modules with rows in module_skills.csv, valid or not
     for where, row in rows("module_skills.csv"):
+        skill_rows.add(row["module"])
         skill = b.record(ModuleSkill, {"skill": row["concept"], "level": row["level"]}, where,
                          record=row["module"], columns={"skill": "concept"})
         if skill:
@@ -150,8 +182,14 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
         data["regions"] = () if regions == ("*",) else regions
         skills = module_skills.get(row["id"], [])
         data["skills"] = [s for s, _ in skills]
-        rec = b.record(TrainingModule, data, where, columns={"title": "title_nl"})
         module_ids.add(row["id"])
+        if not skills:
+            if row["id"] not in skill_rows:  # else its rows were rejected and reported already
+                b.problem("a module must teach at least one skill; module_skills.csv has no rows for it", where,
+                          field="id", value=row["id"], record=row["id"] or None)
+            b.reject("module", row["id"])
+            continue
+        rec = b.record(TrainingModule, data, where, columns={"title": "title_nl"})
         if rec:
             b.add_module(rec, where, [w for _, w in skills])
     for module, skills in module_skills.items():
@@ -160,7 +198,9 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
                 b.problem(f"module {module!r} is not in modules.csv", where, field="module", value=module)
 
     steps: dict[str, list[tuple[dict, Where]]] = defaultdict(list)
+    step_rows: set[str] = set()  # paths with rows in path_steps.csv, valid or not
     for where, row in rows("path_steps.csv"):
+        step_rows.add(row["path"])
         data = _present(row)
         data.pop("path", None)
         data["modules"] = split_multi(row.get("modules", ""))
@@ -172,8 +212,14 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
         data = _present(row, name_nl="name", description_nl="description")
         path_steps = steps.get(row["id"], [])
         data["steps"] = [s for s, _ in path_steps]
-        rec = b.record(DevelopmentPath, data, where, columns={"name": "name_nl", "description": "description_nl"})
         path_ids.add(row["id"])
+        if not path_steps:
+            if row["id"] not in step_rows:  # else its rows were rejected and reported already
+                b.problem("a path needs at least one step; path_steps.csv has no rows for it", where,
+                          field="id", value=row["id"], record=row["id"] or None)
+            b.reject("path", row["id"])
+            continue
+        rec = b.record(DevelopmentPath, data, where, columns={"name": "name_nl", "description": "description_nl"})
         if rec:
             b.add_path(rec, where, [w for _, w in path_steps])
     for path, path_steps in steps.items():
@@ -184,7 +230,7 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
     for where, row in rows("regions.csv"):
         data = _present(row)
         data["location"] = {"lat": data.pop("lat", None), "lon": data.pop("lon", None)}
-        rec = b.record(Region, data, where, columns={"location": "lat/lon"})
+        rec = b.record(Region, data, where, columns={"location.lat": "lat", "location.lon": "lon"})
         if rec:
             b.add_region(rec, where)
 
