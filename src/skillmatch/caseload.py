@@ -69,66 +69,64 @@ def generate_caseload(taxonomy: Taxonomy, region: str, *, n_jobseekers: int = 30
     general = [j for j in range(tx.n_concepts) if tx.concept_kind[j] == 0]
     req, lvl = tx.requirements, tx.requirement_levels
 
+    # draw per-record choices as arrays up front: a generator call per field per record is slow
+    occ_v = rng.choice(occupations, size=n_vacancies, p=demand)
+    own_profile = rng.random(n_vacancies) < 0.3  # the employer's own profile: the occupation's, adapted
+    hours_min_v = rng.choice([16, 20, 24, 28, 32, 36], size=n_vacancies).astype(float)
+    hours_extra_v = rng.choice([0, 4, 8, 12], size=n_vacancies)
+    contracts = rng.choice(["vast", "tijdelijk", "tijdelijk", "uitzend", "leerwerk"], size=n_vacancies)
+    positions = rng.choice([1, 1, 1, 2, 3], size=n_vacancies)
+    offer_draws = rng.random((n_vacancies, 4)) < np.array([0.08, 0.06, 0.04, 0.10])
+    offer_names = ("banenafspraak", "aanpassingen", "jobcoach", "taalondersteuning")
     vacancies = []
     for v in range(n_vacancies):
-        o = int(rng.choice(occupations, p=demand))
+        o = int(occ_v[v])
         sector = tx.occupation_sector[o] or None
         kinds = _EMPLOYER_KINDS.get(sector or "", ("Bedrijf", "Organisatie"))
         requirements: tuple[Requirement, ...] = ()
-        if rng.random() < 0.3:  # the employer's own profile: the occupation's, slightly adapted
+        if own_profile[v]:
             lo, hi = req.indptr[o], req.indptr[o + 1]
-            own = []
-            for j, imp, level in zip(req.indices[lo:hi], req.data[lo:hi], lvl.data[lo:hi]):
-                if imp == 1 and rng.random() < 0.4:
-                    continue
-                level = int(min(5, max(1, level + rng.choice([-1, 0, 0, 1]))))
-                own.append(Requirement(skill=tx.concepts.ids[j], importance=_IMPORTANCE[int(imp)], level=level))
-            requirements = tuple(own)
-        hours_min = float(rng.choice([16, 20, 24, 28, 32, 36]))
-        offers = []
-        if rng.random() < 0.08:
-            offers.append("banenafspraak")
-        if rng.random() < 0.06:
-            offers.append("aanpassingen")
-        if rng.random() < 0.04:
-            offers.append("jobcoach")
-        if rng.random() < 0.10:
-            offers.append("taalondersteuning")
+            drop = rng.random(hi - lo) < 0.4
+            shift = rng.choice([-1, 0, 0, 1], size=hi - lo)
+            requirements = tuple(
+                Requirement(skill=tx.concepts.ids[j], importance=_IMPORTANCE[int(imp)],
+                            level=int(min(5, max(1, level + dj))))
+                for j, imp, level, dj, gone in zip(req.indices[lo:hi], req.data[lo:hi], lvl.data[lo:hi], shift, drop)
+                if not (imp == 1 and gone))
         vacancies.append(Vacancy(
             id=f"V{v + 1:05d}", title=tx.occupation_label(o), occupation=tx.occupations.ids[o],
-            requirements=requirements, employer=f"{rng.choice(kinds)} {region.split('-')[0].title()} {v % 97 + 1}",
-            region=region, location=_jitter(rng, home, 20.0), hours_min=hours_min,
-            hours_max=min(40.0, hours_min + float(rng.choice([0, 4, 8, 12]))),
-            contract=str(rng.choice(["vast", "tijdelijk", "tijdelijk", "uitzend", "leerwerk"])), sector=sector,
-            positions=int(rng.choice([1, 1, 1, 2, 3])), offers=tuple(offers)))
+            requirements=requirements, employer=f"{kinds[v % len(kinds)]} {region.split('-')[0].title()} {v % 97 + 1}",
+            region=region, location=_jitter(rng, home, 20.0), hours_min=hours_min_v[v],
+            hours_max=min(40.0, hours_min_v[v] + hours_extra_v[v]), contract=str(contracts[v]), sector=sector,
+            positions=int(positions[v]), offers=tuple(n for n, on in zip(offer_names, offer_draws[v]) if on)))
 
+    occ_p = rng.choice(occupations, size=n_jobseekers, p=supply)
+    keep_share = rng.uniform(0.5, 0.95, size=n_jobseekers)
+    hours_max_p = rng.choice([16, 24, 32, 36, 40], size=n_jobseekers).astype(float)
+    hours_min_p = rng.choice([0, 8, 16, 24], size=n_jobseekers).astype(float)
+    travel = rng.choice([10, 15, 25, 40], size=n_jobseekers).astype(float)
+    need_draws = rng.random((n_jobseekers, 2)) < np.array([0.05, 0.03])
+    tag_names = ("jongere", "50-plus", "anderstalig", "herintreder")
+    tag_draws = rng.random((n_jobseekers, 4)) < np.array([0.15, 0.2, 0.12, 0.08])
+    evidence = ("experience", "experience", "diploma", "self-reported")
     jobseekers = []
     for p in range(n_jobseekers):
-        o = int(rng.choice(occupations, p=supply))
+        o = int(occ_p[p])
         lo, hi = req.indptr[o], req.indptr[o + 1]
-        keep = rng.random(hi - lo) < rng.uniform(0.5, 0.95)
-        claims = []
-        for j, level, kept in zip(req.indices[lo:hi], lvl.data[lo:hi], keep):
-            if kept:
-                prof = int(min(5, max(1, round(level + rng.normal(0, 0.9)))))
-                claims.append(SkillClaim(skill=tx.concepts.ids[j], proficiency=prof,
-                                         evidence=str(rng.choice(["experience", "experience", "diploma", "self-reported"]))))
+        keep = rng.random(hi - lo) < keep_share[p]
+        noise = rng.normal(0, 0.9, size=hi - lo)
+        claims = [SkillClaim(skill=tx.concepts.ids[j], proficiency=int(min(5, max(1, round(level + e)))),
+                             evidence=evidence[(p + int(j)) % len(evidence)])
+                  for j, level, e, kept in zip(req.indices[lo:hi], lvl.data[lo:hi], noise, keep) if kept]
         held = {c.skill for c in claims}
-        for j in rng.choice(general, size=min(3, len(general)), replace=False):
+        extra_levels = rng.integers(2, 5, size=3)
+        for j, level in zip(rng.choice(general, size=min(3, len(general)), replace=False), extra_levels):
             if tx.concepts.ids[j] not in held:
-                claims.append(SkillClaim(skill=tx.concepts.ids[j], proficiency=int(rng.integers(2, 5)),
-                                         evidence="self-reported"))
-        hours_max = float(rng.choice([16, 24, 32, 36, 40]))
-        needs = []
-        if rng.random() < 0.05:
-            needs.append("banenafspraak")
-        if rng.random() < 0.03:
-            needs.append("aanpassingen")
-        tags = [t for t, share in (("jongere", 0.15), ("50-plus", 0.2), ("anderstalig", 0.12), ("herintreder", 0.08))
-                if rng.random() < share]
+                claims.append(SkillClaim(skill=tx.concepts.ids[j], proficiency=int(level), evidence="self-reported"))
         jobseekers.append(Jobseeker(
             id=f"J{p + 1:05d}", skills=tuple(claims), occupation=tx.occupations.ids[o], region=region,
-            location=_jitter(rng, home, 15.0), hours_min=min(hours_max, float(rng.choice([0, 8, 16, 24]))),
-            hours_max=hours_max, max_travel_km=float(rng.choice([10, 15, 25, 40])), support_needs=tuple(needs),
-            tags=tuple(tags)))
+            location=_jitter(rng, home, 15.0), hours_min=min(hours_max_p[p], hours_min_p[p]),
+            hours_max=hours_max_p[p], max_travel_km=travel[p],
+            support_needs=tuple(n for n, on in zip(("banenafspraak", "aanpassingen"), need_draws[p]) if on),
+            tags=tuple(t for t, on in zip(tag_names, tag_draws[p]) if on)))
     return jobseekers, vacancies
