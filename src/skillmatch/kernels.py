@@ -12,20 +12,18 @@ are padded with index -1 and score -inf. Results do not depend on the thread cou
 
 How :func:`rank_rows` ranks one query row (the same loop serves every score, both directions
 and occupation-to-occupation similarity; ``mode`` and ``req_on_query`` select the formula):
+the query's terms are taken in ascending order and their posting lists accumulated into
+per-thread float64 accumulators (a candidate is tested against the filters when first
+touched, so filtered candidates never take a place); then one pass over the touched
+candidates applies the essential-skill penalty or gate and the boost, offers each score
+to a fused top-k insertion and resets the accumulators. Because every candidate's sum runs
+in the order of its own row, scores equal the reference bit for bit.
 
-1. The query's terms are taken in order of increasing posting-list length. Each term has
-   an upper bound on what it can add to any candidate's score; ``suffix[i]`` bounds what
-   terms ``i..`` can still add.
-2. Term at a time, postings are accumulated into per-thread accumulators (float64).
-   Before a long posting list, when it is worth it, the k-th best *lower bound* among the
-   candidates touched so far is computed; if ``suffix[i]`` is below it, no untouched
-   candidate can still enter the top k and the remaining (long, common) posting lists are
-   skipped — the MaxScore idea from information retrieval. Filters are applied when a
-   candidate is first touched, so filtered candidates never take a place in the top k.
-3. Every touched candidate whose bound can still reach the k-th best score is re-scored
-   exactly from its forward row (terms in ascending index order, float64) and offered to
-   a fused top-k insertion. Scores therefore never depend on the order terms were
-   processed in, and equal the reference bit for bit.
+Early termination (MaxScore: skip the long posting lists once the terms left cannot lift
+an unseen candidate into the top k) was built and measured, and removed: on caseloads
+with ESCO's skill popularity even a perfect oracle could skip only 20-34% of the postings,
+and the passes needed to find the k-th best score cost more than they saved, under pure
+Zipf popularity too (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -45,7 +43,6 @@ ESSENTIAL_PENALTY = 1  #: multiply the score by 1 - penalty x (share of essentia
 ESSENTIAL_GATE = 2  #: drop the candidate
 
 _EARTH_KM = 6371.0088
-_SLACK = 1e-6  # covers float64 -> float32 rounding when comparing bounds with ranked scores
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -110,63 +107,18 @@ def _contribution(mode, req_on_query, qv, ql, cv, cl):
 
 
 @njit(nogil=True, cache=True)
-def _exact(d, mode, req_on_query, essential, essential_penalty, n_essential,
-           qdense, qldense, qedense, c_indptr, c_indices, c_val, c_lvl, c_ess):
-    """Exact score of candidate d from its forward row; -inf when gated out."""
-    s = 0.0
-    hits = 0
-    for p in range(c_indptr[d], c_indptr[d + 1]):
-        t = c_indices[p]
-        qv = qdense[t]
-        if qv > 0.0:
-            s += _contribution(mode, req_on_query, qv, qldense[t], np.float64(c_val[p]), np.float64(c_lvl[p]))
-            if essential != ESSENTIAL_NONE:
-                if req_on_query:
-                    hits += qedense[t]
-                else:
-                    hits += c_ess[p]
-    if essential != ESSENTIAL_NONE:
-        missing = n_essential - hits
-        if missing > 0:
-            if essential == ESSENTIAL_GATE:
-                return -np.inf
-            s *= 1.0 - essential_penalty * missing / n_essential
-    return s
-
-
-@njit(nogil=True, cache=True)
-def _best_by_bound(touched, n_touched, acc, c_boost, boosted, add, lb_s, lb_i):
-    """The k touched candidates with the largest bound ``acc * boost + add`` into (lb_s, lb_i)."""
-    k = lb_s.shape[0]
-    n_lb = 0
-    for x in range(n_touched):
-        d = touched[x]
-        a = acc[d]
-        if a > 0.0:
-            if boosted:
-                a *= c_boost[d]
-            key = np.float32((a + add) * (1.0 + _SLACK))
-            if n_lb < k or _better(key, d, lb_s[k - 1], lb_i[k - 1]):
-                n_lb = _insert(lb_s, lb_i, n_lb, key, d)
-    return n_lb
-
-
-@njit(nogil=True, cache=True)
 def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, max_boost,
               q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
-              c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost,
-              p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl,
+              c_ness, c_boost,
+              p_indptr, p_cand, p_val, p_lvl, p_ess,
               q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
               q_needs, q_offers, c_needs, c_offers, c_filtered, ex_indptr, ex_indices,
-              out_idx, out_score, out_skipped):
+              out_idx, out_score):
     """Top-k candidates for query rows ``start:end``, written into their output rows.
 
     Serial and ``nogil``: callers run disjoint row ranges on several threads at once
     (:func:`skillmatch.match.run_topk`); each call allocates its own accumulators, so
     results do not depend on how rows are split.
-
-    ``acc[d]`` is 0 for an untouched candidate, the partial score (> 0) of a touched one,
-    and -1 for one that is filtered out or already scored exactly.
 
     Parameters (shapes: n queries, m candidates, T terms = taxonomy concepts)
     ----------
@@ -183,17 +135,15 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
         n_essential)) / :data:`ESSENTIAL_GATE`; an essential requirement is missing when
         the held value for it is 0.
     max_boost : float
-        max(c_boost); keeps the pruning bounds valid when candidates are boosted.
+        max(c_boost); 1 means no candidate is boosted.
     q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness
-        Query CSR (int64, int32, float32 values, float32 levels, uint8 essential flags),
-        and the number of essential requirements per query row (int32, n).
-    c_indptr, c_indices, c_val, c_lvl, c_ess, c_ness, c_boost
-        Candidate CSR (forward rows, same dtypes), essentials per candidate, and a float32
-        multiplier per candidate (1 = no boost).
-    p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl
+        Query CSR (int64 pointers, int32 sorted indices, float32 values, float32 levels,
+        uint8 essential flags) and the number of essential requirements per row (int32).
+    c_ness, c_boost : int32 (m), float32 (m)
+        Essential requirements per candidate, and a score multiplier (1 = no boost).
+    p_indptr, p_cand, p_val, p_lvl, p_ess
         The candidates' inverted index: per term (int64 pointers, T + 1) the candidates
-        (int32, ascending) with value, level and essential flag, plus per term the largest
-        value and smallest level (float32, T).
+        holding it (int32, ascending) with value, level and essential flag.
     q_region, c_region : int32 (n), (m)
         A query with region >= 0 only accepts candidates of the same region.
     q_geo, c_geo : float64 (n, 3), (m, 3)
@@ -211,69 +161,18 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
         Per query row, candidate indices to exclude (CSR, int64 / int32).
     out_idx : int32 (n, k); out_score : float32 (n, k)
         Written in place.
-    out_skipped : int32 (n)
-        Written in place: how many of the row's terms had their posting lists skipped
-        because they could no longer change the top k (a measure of pruning).
     """
-    m = c_indptr.shape[0] - 1
-    n_terms = p_indptr.shape[0] - 1
-    acc = np.zeros(m, np.float64)
+    m = c_ness.shape[0]
+    acc = np.zeros(m, np.float64)  # 0 untouched, > 0 partial score, -1 filtered out
     hits = np.zeros(m, np.int32)
     touched = np.empty(m, np.int32)
-    qdense = np.zeros(n_terms, np.float64)
-    qldense = np.ones(n_terms, np.float64)
-    qedense = np.zeros(n_terms, np.int32)
-    max_len = 0
-    for r in range(start, end):
-        max_len = max(max_len, q_indptr[r + 1] - q_indptr[r])
-    order = np.empty(max_len, np.int64)
-    suffix = np.zeros(max_len + 1, np.float64)
-    volume = np.zeros(max_len + 1, np.int64)
     top_s = np.empty(k, np.float32)
     top_i = np.empty(k, np.int32)
-    lb_s = np.empty(k, np.float32)
-    lb_i = np.empty(k, np.int32)
     track_hits = essential != ESSENTIAL_NONE
     boosted = max_boost != 1.0
 
     for r in range(start, end):
-        lo, hi = q_indptr[r], q_indptr[r + 1]
-        n_q = hi - lo
-        for j in range(n_q):
-            t = q_indices[lo + j]
-            qdense[t] = q_val[lo + j]
-            qldense[t] = q_lvl[lo + j]
-            qedense[t] = q_ess[lo + j]
-        # terms by posting length ascending (ties: term index ascending); insertion sort, rows are short
-        for j in range(n_q):
-            t = q_indices[lo + j]
-            length = p_indptr[t + 1] - p_indptr[t]
-            pos = j
-            while pos > 0:
-                u = q_indices[lo + order[pos - 1]]
-                if p_indptr[u + 1] - p_indptr[u] > length:
-                    order[pos] = order[pos - 1]
-                    pos -= 1
-                else:
-                    break
-            order[pos] = j
-        # suffix[j]: what terms order[j:] can add to any candidate at most; volume[j]: their postings
-        suffix[n_q] = 0.0
-        volume[n_q] = 0
-        for j in range(n_q - 1, -1, -1):
-            t = q_indices[lo + order[j]]
-            qv = np.float64(q_val[lo + order[j]])
-            if mode == COSINE:
-                bound = qv * p_maxval[t]
-            elif req_on_query:
-                bound = qv * min(1.0, p_maxval[t] / q_lvl[lo + order[j]])
-            else:
-                bound = p_maxval[t] * min(1.0, qv / p_minlvl[t])
-            suffix[j] = suffix[j + 1] + bound * max_boost
-            volume[j] = volume[j + 1] + (p_indptr[t + 1] - p_indptr[t])
-        n_ess_q = q_ness[r]
         filtering = q_region[r] >= 0 or q_geo[r, 2] > 0.0 or use_hours or q_needs[r] != 0 or c_filtered
-
         n_touched = 0
         for p in range(ex_indptr[r], ex_indptr[r + 1]):  # excluded candidates count as filtered out
             d = ex_indices[p]
@@ -281,40 +180,26 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
                 acc[d] = -1.0
                 touched[n_touched] = d
                 n_touched += 1
-
-        # term-at-a-time accumulation; stop when the terms left cannot lift an untouched
-        # candidate to the k-th best score (MaxScore)
-        stop = n_q
-        known_lb = -np.inf  # a lower bound of the final k-th best score
-        checked_at = np.inf
-        for j in range(n_q):
-            if suffix[j] * (1.0 + _SLACK) < known_lb:
-                stop = j
-                break
-            # a check costs a pass over the touched candidates: worth it when the lists left
-            # are long compared with that, and the bound has fallen since the last check
-            if n_touched >= k and volume[j] > 4 * n_touched and suffix[j] < 0.75 * checked_at:
-                checked_at = suffix[j]
-                n_lb = _best_by_bound(touched, n_touched, acc, c_boost, boosted, 0.0, lb_s, lb_i)
-                n_exact = 0
-                kth = np.inf
-                for x in range(n_lb):
-                    d = lb_i[x]
-                    n_e = n_ess_q if req_on_query else c_ness[d]
-                    s = _exact(d, mode, req_on_query, essential, essential_penalty, n_e, qdense, qldense, qedense,
-                               c_indptr, c_indices, c_val, c_lvl, c_ess)
-                    if s > 0.0:
-                        n_exact += 1
-                        kth = min(kth, np.float64(np.float32(s * c_boost[d])))
-                if n_exact == k:  # k real scores: the final k-th best is at least their minimum
-                    known_lb = max(known_lb, kth * (1.0 - _SLACK))
-                    if suffix[j] * (1.0 + _SLACK) < known_lb:
-                        stop = j
-                        break
-            t = q_indices[lo + order[j]]
-            qv = qdense[t]
-            ql = qldense[t]
-            qe = qedense[t]
+        # term at a time, in ascending term order: every candidate's sum then runs in the
+        # order of its own row, exactly as the reference sums it
+        for j in range(q_indptr[r], q_indptr[r + 1]):
+            t = q_indices[j]
+            qv = np.float64(q_val[j])
+            ql = np.float64(q_lvl[j])
+            qe = q_ess[j]
+            if mode == COSINE and not filtering:
+                # the plain sparse dot product, kept apart from the general loop below because
+                # it needs no levels, filter tests or essential counts (about 20% faster)
+                for p in range(p_indptr[t], p_indptr[t + 1]):
+                    d = p_cand[p]
+                    a = acc[d]
+                    if a == 0.0:
+                        touched[n_touched] = d
+                        n_touched += 1
+                    elif a < 0.0:
+                        continue
+                    acc[d] = a + qv * np.float64(p_val[p])
+                continue
             for p in range(p_indptr[t], p_indptr[t + 1]):
                 d = p_cand[p]
                 a = acc[d]
@@ -330,50 +215,35 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
                 acc[d] = a + _contribution(mode, req_on_query, qv, ql, np.float64(p_val[p]), np.float64(p_lvl[p]))
                 if track_hits:
                     hits[d] += qe if req_on_query else p_ess[p]
-
-        # exact scores: first the k best by bound, then every other candidate whose bound
-        # still reaches the k-th best exact score
-        rest = suffix[stop]
+        # fused selection: one pass over the touched candidates, resetting them as it goes
         n_top = 0
-        n_lb = _best_by_bound(touched, n_touched, acc, c_boost, boosted, rest, lb_s, lb_i)
-        for x in range(n_lb):
-            d = lb_i[x]
-            n_e = n_ess_q if req_on_query else c_ness[d]
-            s = _exact(d, mode, req_on_query, essential, essential_penalty, n_e, qdense, qldense, qedense,
-                       c_indptr, c_indices, c_val, c_lvl, c_ess)
-            acc[d] = -1.0
-            if s > 0.0:
-                s32 = np.float32(s * c_boost[d])
-                if n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]):
-                    n_top = _insert(top_s, top_i, n_top, s32, d)
         for x in range(n_touched):
             d = touched[x]
-            a = acc[d]
+            s = acc[d]
             acc[d] = 0.0
-            hits[d] = 0
-            if a > 0.0:
-                if boosted:
-                    a *= c_boost[d]
-                if n_top < k or (a + rest) * (1.0 + _SLACK) >= top_s[k - 1]:
-                    n_e = n_ess_q if req_on_query else c_ness[d]
-                    s = _exact(d, mode, req_on_query, essential, essential_penalty, n_e, qdense, qldense, qedense,
-                               c_indptr, c_indices, c_val, c_lvl, c_ess)
-                    if s > 0.0:
-                        s32 = np.float32(s * c_boost[d])
-                        if n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]):
-                            n_top = _insert(top_s, top_i, n_top, s32, d)
-        out_skipped[r] = n_q - stop
+            if track_hits:
+                n_hit = hits[d]
+                hits[d] = 0
+            if s <= 0.0:
+                continue
+            if track_hits:
+                n_e = q_ness[r] if req_on_query else c_ness[d]
+                missing = n_e - n_hit
+                if missing > 0:
+                    if essential == ESSENTIAL_GATE:
+                        continue
+                    s *= 1.0 - essential_penalty * missing / n_e
+            if boosted:
+                s *= c_boost[d]
+            s32 = np.float32(s)
+            if n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]):
+                n_top = _insert(top_s, top_i, n_top, s32, d)
         for j in range(n_top):
             out_idx[r, j] = top_i[j]
             out_score[r, j] = top_s[j]
         for j in range(n_top, k):
             out_idx[r, j] = -1
             out_score[r, j] = -np.inf
-        for j in range(n_q):
-            t = q_indices[lo + j]
-            qdense[t] = 0.0
-            qldense[t] = 1.0
-            qedense[t] = 0
 
 
 @njit(nogil=True, cache=True)

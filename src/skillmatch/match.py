@@ -221,36 +221,28 @@ class MatchResult:
 
 
 def inverted_index(indptr, indices, values, levels, essential, *, n_terms: int) -> tuple[np.ndarray, ...]:
-    """The candidates' rows regrouped by term, for :func:`skillmatch.kernels.topk`.
+    """The candidates' rows regrouped by term, for :func:`skillmatch.kernels.rank_rows`.
 
-    Returns ``(p_indptr, p_cand, p_val, p_lvl, p_ess, p_maxval, p_minlvl)``: per term
-    (int64 pointers, ``n_terms + 1``) the candidate rows holding it (int32, ascending) with
-    their value, level and essential flag, and per term the largest value and the
-    smallest level (1 for unused terms).
+    Returns ``(p_indptr, p_cand, p_val, p_lvl, p_ess)``: per term (int64 pointers,
+    ``n_terms + 1``) the candidate rows holding it (int32, ascending) with their value,
+    level and essential flag.
     """
     counts = np.diff(indptr)
     order = np.argsort(indices, kind="stable")  # stable: candidates stay ascending within a term
     p_indptr = np.zeros(n_terms + 1, np.int64)
     np.cumsum(np.bincount(indices, minlength=n_terms), out=p_indptr[1:])
     rows = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-    p_val = np.ascontiguousarray(values[order], np.float32)
-    p_lvl = np.ascontiguousarray(levels[order], np.float32)
-    maxval = np.zeros(n_terms, np.float32)
-    minlvl = np.ones(n_terms, np.float32)
-    used = np.diff(p_indptr) > 0
-    if used.any():
-        starts = p_indptr[:-1][used]
-        maxval[used] = np.maximum.reduceat(p_val, starts)
-        minlvl[used] = np.minimum.reduceat(p_lvl, starts)
-    return p_indptr, rows[order], p_val, p_lvl, np.ascontiguousarray(essential[order], np.uint8), maxval, minlvl
+    return (p_indptr, rows[order], np.ascontiguousarray(values[order], np.float32),
+            np.ascontiguousarray(levels[order], np.float32), np.ascontiguousarray(essential[order], np.uint8))
 
 
 def run_topk(k: int, scalars: tuple, query: tuple, cand: tuple, index: tuple, filters: tuple, *,
              n_threads: int | None = None, parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Rank prepared arrays with :func:`skillmatch.kernels.rank_rows` (or the NumPy reference).
 
-    ``scalars`` = (mode, req_on_query, essential, essential_penalty); ``query``, ``cand``,
-    ``index`` and ``filters`` are the kernel's argument groups. Rows are split into chunks
+    ``scalars`` = (mode, req_on_query, essential, essential_penalty); ``query``, ``index``
+    and ``filters`` are the kernel's argument groups; ``cand`` holds the candidates'
+    forward rows (read by the reference) and their essential counts and boosts. Rows are split into chunks
     run on ``n_threads`` threads (default: the machine's cores); the kernel releases the
     GIL, and each chunk owns its accumulators and output rows, so results do not depend on
     the split. ``parallel=False`` ranks on the calling thread (the one-record path).
@@ -261,11 +253,10 @@ def run_topk(k: int, scalars: tuple, query: tuple, cand: tuple, index: tuple, fi
     n = len(query[0]) - 1
     idx = np.empty((n, k), np.int32)
     scores = np.empty((n, k), np.float32)
-    skipped = np.empty(n, np.int32)
-    boost = cand[6]
-    max_boost = float(boost.max()) if len(boost) else 1.0
-    args = (k, mode, req_on_query, essential, penalty, max_boost, *query, *cand, *index, *filters, idx, scores,
-            skipped)
+    c_ness, c_boost = cand[5], cand[6]
+    max_boost = float(c_boost.max()) if len(c_boost) else 1.0
+    args = (k, mode, req_on_query, essential, penalty, max_boost, *query, c_ness, c_boost, *index, *filters, idx,
+            scores)
     threads = n_threads or os.cpu_count() or 1
     if not parallel or threads == 1 or n < 2:
         kernels.rank_rows(0, n, *args)
