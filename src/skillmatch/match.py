@@ -469,7 +469,8 @@ class Matcher:
                     boost[i] = 1.0 + self.crucial_boost
         if problems:
             raise InputError(problems, summary=f"{len(problems)} problem(s) in {where}")
-        labels = [(r.title or r.id) if kind == WORK else r.id for r in records]
+        labels = [f"{r.title or r.id}{' bij ' + r.employer if r.employer else ''} ({r.id})" if kind == WORK else r.id
+                  for r in records]
         if kind == PEOPLE:
             held = held_skills(tx, records, where=where)
             eff, direct = self._effective(held)
