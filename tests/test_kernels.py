@@ -100,8 +100,8 @@ def run_kernel(scalars, query, cand, index, flt, n_chunks):
     score = np.full((n, k), 99, np.float32)
     max_boost = float(cand[6].max()) if len(cand[6]) else 1.0
     for c in range(n_chunks):
-        kernels.rank_rows(c * n // n_chunks, (c + 1) * n // n_chunks, *scalars, max_boost, *query, cand[5], cand[6],
-                          *index, *flt, idx, score)
+        kernels.rank_rows(c * n // n_chunks, (c + 1) * n // n_chunks, *scalars, max_boost, *query, cand[0], cand[1],
+                          cand[4], cand[5], cand[6], *index, *flt, idx, score)
     return idx, score
 
 

@@ -107,9 +107,23 @@ def _contribution(mode, req_on_query, qv, ql, cv, cl):
 
 
 @njit(nogil=True, cache=True)
+def _essential_met(d, req_on_query, qmark, c_indptr, c_indices, c_ess):
+    """How many essential requirements of the pair (query, candidate d) the person meets."""
+    met = 0
+    for p in range(c_indptr[d], c_indptr[d + 1]):
+        mark = qmark[c_indices[p]]
+        if mark != 0:
+            if req_on_query:
+                met += mark == 2
+            else:
+                met += c_ess[p]
+    return met
+
+
+@njit(nogil=True, cache=True)
 def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, max_boost,
               q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness,
-              c_ness, c_boost,
+              c_indptr, c_indices, c_ess, c_ness, c_boost,
               p_indptr, p_cand, p_val, p_lvl, p_ess,
               q_region, c_region, q_geo, c_geo, q_hours, c_hours, use_hours,
               q_needs, q_offers, c_needs, c_offers, c_filtered, ex_indptr, ex_indices,
@@ -139,8 +153,11 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
     q_indptr, q_indices, q_val, q_lvl, q_ess, q_ness
         Query CSR (int64 pointers, int32 sorted indices, float32 values, float32 levels,
         uint8 essential flags) and the number of essential requirements per row (int32).
-    c_ness, c_boost : int32 (m), float32 (m)
-        Essential requirements per candidate, and a score multiplier (1 = no boost).
+    c_indptr, c_indices, c_ess, c_ness, c_boost
+        The candidates' own rows (int64 pointers, int32 indices, uint8 essential flags),
+        used to count met essential requirements for the few candidates that can still
+        enter the top k; essential requirements per candidate (int32) and a score
+        multiplier (float32, 1 = no boost).
     p_indptr, p_cand, p_val, p_lvl, p_ess
         The candidates' inverted index: per term (int64 pointers, T + 1) the candidates
         holding it (int32, ascending) with value, level and essential flag.
@@ -164,14 +181,17 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
     """
     m = c_ness.shape[0]
     acc = np.zeros(m, np.float64)  # 0 untouched, > 0 partial score, -1 filtered out
-    hits = np.zeros(m, np.int32)
     touched = np.empty(m, np.int32)
+    qmark = np.zeros(p_indptr.shape[0] - 1, np.uint8)  # 1: a query term, 2: an essential query term
     top_s = np.empty(k, np.float32)
     top_i = np.empty(k, np.int32)
     track_hits = essential != ESSENTIAL_NONE
     boosted = max_boost != 1.0
 
     for r in range(start, end):
+        if track_hits:
+            for j in range(q_indptr[r], q_indptr[r + 1]):
+                qmark[q_indices[j]] = 1 + q_ess[j]
         filtering = q_region[r] >= 0 or q_geo[r, 2] > 0.0 or use_hours or q_needs[r] != 0 or c_filtered
         n_touched = 0
         for p in range(ex_indptr[r], ex_indptr[r + 1]):  # excluded candidates count as filtered out
@@ -186,7 +206,6 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
             t = q_indices[j]
             qv = np.float64(q_val[j])
             ql = np.float64(q_lvl[j])
-            qe = q_ess[j]
             if mode == COSINE and not filtering:
                 # the plain sparse dot product, kept apart from the general loop below because
                 # it needs no levels, filter tests or essential counts (about 20% faster)
@@ -213,22 +232,22 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
                 elif a < 0.0:
                     continue
                 acc[d] = a + _contribution(mode, req_on_query, qv, ql, np.float64(p_val[p]), np.float64(p_lvl[p]))
-                if track_hits:
-                    hits[d] += qe if req_on_query else p_ess[p]
         # fused selection: one pass over the touched candidates, resetting them as it goes
         n_top = 0
         for x in range(n_touched):
             d = touched[x]
             s = acc[d]
             acc[d] = 0.0
-            if track_hits:
-                n_hit = hits[d]
-                hits[d] = 0
             if s <= 0.0:
                 continue
             if track_hits:
+                # The penalty only lowers a score: count the met essential requirements only
+                # for a candidate whose unpenalised score could still enter the top k (cheaper
+                # than counting hits for every posting).
+                if n_top == k and np.float32(s * c_boost[d] if boosted else s) < top_s[k - 1]:
+                    continue
                 n_e = q_ness[r] if req_on_query else c_ness[d]
-                missing = n_e - n_hit
+                missing = n_e - _essential_met(d, req_on_query, qmark, c_indptr, c_indices, c_ess)
                 if missing > 0:
                     if essential == ESSENTIAL_GATE:
                         continue
@@ -238,6 +257,9 @@ def rank_rows(start, end, k, mode, req_on_query, essential, essential_penalty, m
             s32 = np.float32(s)
             if n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]):
                 n_top = _insert(top_s, top_i, n_top, s32, d)
+        if track_hits:
+            for j in range(q_indptr[r], q_indptr[r + 1]):
+                qmark[q_indices[j]] = 0
         for j in range(n_top):
             out_idx[r, j] = top_i[j]
             out_score[r, j] = top_s[j]

@@ -242,7 +242,7 @@ def run_topk(k: int, scalars: tuple, query: tuple, cand: tuple, index: tuple, fi
 
     ``scalars`` = (mode, req_on_query, essential, essential_penalty); ``query``, ``index``
     and ``filters`` are the kernel's argument groups; ``cand`` holds the candidates'
-    forward rows (read by the reference) and their essential counts and boosts. Rows are split into chunks
+    rows (indptr, indices, values, levels, essential flags), essential counts and boosts. Rows are split into chunks
     run on ``n_threads`` threads (default: the machine's cores); the kernel releases the
     GIL, and each chunk owns its accumulators and output rows, so results do not depend on
     the split. ``parallel=False`` ranks on the calling thread (the one-record path).
@@ -253,10 +253,10 @@ def run_topk(k: int, scalars: tuple, query: tuple, cand: tuple, index: tuple, fi
     n = len(query[0]) - 1
     idx = np.empty((n, k), np.int32)
     scores = np.empty((n, k), np.float32)
-    c_ness, c_boost = cand[5], cand[6]
+    c_indptr, c_indices, _, _, c_ess, c_ness, c_boost = cand
     max_boost = float(c_boost.max()) if len(c_boost) else 1.0
-    args = (k, mode, req_on_query, essential, penalty, max_boost, *query, c_ness, c_boost, *index, *filters, idx,
-            scores)
+    args = (k, mode, req_on_query, essential, penalty, max_boost, *query, c_indptr, c_indices, c_ess, c_ness, c_boost,
+            *index, *filters, idx, scores)
     threads = n_threads or os.cpu_count() or 1
     if not parallel or threads == 1 or n < 2:
         kernels.rank_rows(0, n, *args)
