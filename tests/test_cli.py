@@ -94,7 +94,7 @@ def test_schema_of_a_record_type(capsys):
 def test_schema_of_an_unknown_record_type(capsys):
     assert main(["schema", "werkzoekende"]) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "unknown record type 'werkzoekende'; expected one of: concept, development-path, jobseeker" in err
+    assert "unknown record type 'werkzoekende'; expected one of: capability, concept, development-path" in err
 
 
 def test_info_prints_counts_as_json(repo_root, capsys):

@@ -80,6 +80,18 @@ class Concept(_Record):
         return self
 
 
+class Capability(Concept):
+    """A vaardigheid (CompetentNL human capability, ESCO skill/competence) or a group of them."""
+
+    kind: Literal["capability", "group"] = "capability"
+
+
+class KnowledgeArea(Concept):
+    """A kennisgebied (CompetentNL knowledge area, ESCO knowledge)."""
+
+    kind: Literal["knowledge"] = "knowledge"
+
+
 class Requirement(_Record):
     """One skill a vacancy or occupation asks for."""
 
@@ -233,6 +245,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "vacancy": Vacancy,
     "occupation": Occupation,
     "concept": Concept,
+    "capability": Capability,
+    "knowledge-area": KnowledgeArea,
     "training-module": TrainingModule,
     "development-path": DevelopmentPath,
     "region": Region,
