@@ -8,9 +8,9 @@ ranks the same unit-normalised cosine vectors — people (queries) against vacan
 - ``ours cosine``: ``Matcher(tx, "cosine", credit=None, ...).fit(Requirements).match(held, k)``,
   timed as a whole and, apart, the kernel alone (``skillmatch.match.run_topk`` on the
   arrays the Matcher builds, threaded as the Matcher threads it), so vectorising overhead
-  is visible; pruning is read from the serial kernel on a sample of rows;
-- ``ours coverage``: the default score, with related credit off, ``Credit()`` and
-  ``Credit(sibling=0)``;
+  is visible;
+- ``ours coverage``: the default score, with related credit off, ``Credit()`` (the default:
+  related, narrower and broader skills) and ``Credit(sibling=0.2)`` (sibling credit on);
 - ``sparse_dot_topn``: ``sp_matmul_topn(A, Bᵀ, top_n=k, n_threads=THREADS, sort=True)``, and
   once more at its default thread count (one);
 - ``scipy chunked``: ``A[chunk] @ Bᵀ`` to a dense block of at most 64 MB, argpartition and
@@ -21,8 +21,8 @@ ranks the same unit-normalised cosine vectors — people (queries) against vacan
 Measured per method: wall time (best of ``--repeats`` after one warm-up call), the first
 call apart (JIT compilation or cache load happens there), peak RSS increase during a call
 (psutil, sampled every 5 ms, relative to the RSS just before the call), pairs/s = n·m/time,
-the ratio against sparse_dot_topn at the same thread count, pruning (posting lists the
-kernel skipped), and agreement of the top-k with sparse_dot_topn's: the share of rows whose
+the ratio against sparse_dot_topn at the same thread count, the work (postings read per
+row, and thread-time per posting), and agreement of the top-k with sparse_dot_topn's: the share of rows whose
 top-k index *set* is the same, and the largest score difference. A row whose k-th and
 (k+1)-th reference scores are within ``TIE_TOL`` is a tie at the cut: only its scores are
 compared ("ties aside").
@@ -58,6 +58,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,12 +67,16 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import synthetic  # noqa: E402
+import synthetic
 
-from skillmatch import kernels  # noqa: E402
-from skillmatch import match as match_module  # noqa: E402
-from skillmatch.match import Matcher  # noqa: E402
-from skillmatch.vectorize import WEIGHTINGS, Credit, idf_weights, weighted_unit_rows  # noqa: E402
+from skillmatch import kernels
+from skillmatch import match as match_module
+from skillmatch.match import Matcher
+from skillmatch.vectorize import WEIGHTINGS, Credit, idf_weights, weighted_unit_rows
+
+#: the code measured: fingerprints taken at import, before anyone edits the files during a run
+SOURCE_SHA256 = {name: hashlib.sha256(Path(mod.__file__).read_bytes()).hexdigest()[:16]
+                 for name, mod in (("kernels.py", kernels), ("match.py", match_module))}
 
 POPULARITY = {"esco": synthetic.ESCO_LIKE, "zipf1": synthetic.ZIPF1}
 #: cosine weightings: Matcher keyword arguments. "levels" is the Matcher's default cosine.
@@ -80,7 +85,9 @@ COSINE_WEIGHTINGS = {
     "idf": {"weighting": "binary", "idf": True},
     "levels": {"weighting": "levels", "idf": True},
 }
-CREDITS = {"none": None, "credit": Credit(), "credit-nosibling": Credit(sibling=0)}
+#: coverage runs: related credit off, the default Credit(), and sibling credit on (0.2, the measured best)
+CREDITS = {"none": None, "credit": Credit(), "credit-sibling": Credit(sibling=0.2),
+           "credit-nosibling": Credit(sibling=0)}
 TIE_TOL = 1e-5  # scores within this are a tie at the cut; float32 sums in a different order differ by ~1e-7
 SCORE_TOL = 1e-5  # largest score difference accepted against sparse_dot_topn
 BLOCK_BYTES = 64 << 20  # scipy chunked: dense block per chunk
@@ -106,7 +113,7 @@ class PeakRss:
         while not self._stop.wait(self.interval):
             self.peak = max(self.peak, self._rss())
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> Self:
         self.before = self.peak = self._rss()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -224,7 +231,12 @@ def sdt_call(a, bt, k, n_threads):
 
 
 def scipy_chunked(a: sp.csr_matrix, bt: sp.csr_matrix, k: int, n_threads: int):
-    """Top-k of A·Bᵀ block by block: sparse product, dense block (<= BLOCK_BYTES), argpartition."""
+    """Top-k of A·Bᵀ block by block: sparse product, dense block (<= BLOCK_BYTES), argpartition.
+
+    Each thread reuses one dense block (no fresh pages per chunk), negated in place so that
+    argpartition selects the k best from the front: selecting from the back of mostly-zero
+    rows is several times slower in NumPy (many equal keys).
+    """
     n, m = a.shape[0], bt.shape[1]
     rows = max(1, BLOCK_BYTES // (4 * max(m, 1)))
     kk = min(k, m)
@@ -232,13 +244,18 @@ def scipy_chunked(a: sp.csr_matrix, bt: sp.csr_matrix, k: int, n_threads: int):
     def run():
         idx = np.full((n, k), -1, np.int32)
         scores = np.full((n, k), -np.inf, np.float32)
+        local = threading.local()
 
         def block(lo):
             hi = min(n, lo + rows)
-            dense = (a[lo:hi] @ bt).toarray()
-            part = np.argpartition(dense, m - kk, axis=1)[:, m - kk:]
-            s = np.take_along_axis(dense, part, 1)
-            del dense
+            if not hasattr(local, "dense"):
+                local.dense = np.empty((rows, m), np.float32)
+            dense = local.dense[:hi - lo]
+            dense.fill(0.0)
+            (a[lo:hi] @ bt).toarray(out=dense)
+            np.negative(dense, out=dense)
+            part = np.argpartition(dense, kk - 1, axis=1)[:, :kk] if kk < m else np.tile(np.arange(m), (hi - lo, 1))
+            s = -np.take_along_axis(dense, part, 1)
             none = s <= 0
             part = part.astype(np.int32)
             part[none] = -1
@@ -270,60 +287,27 @@ def prepare(matcher: Matcher, queries):
 
 
 def kernel_batch(matcher: Matcher, prepared, k: int):
-    """The kernel alone on prepared arrays, threaded as ``Matcher.match`` threads it."""
+    """The kernel alone on prepared arrays (``skillmatch.match.run_topk``), threaded as ``Matcher.match``."""
     scalars, query, filters = prepared
-    run_topk = getattr(match_module, "run_topk", None)
-    if run_topk is not None:
-        return lambda: run_topk(k, scalars, query, matcher._c, matcher._p, filters, n_threads=matcher.n_threads)
-    return lambda: kernel_serial(matcher, prepared, k, parallel_chunks=8 * (matcher.n_threads or 1))[:2]
+    return lambda: match_module.run_topk(k, scalars, query, matcher._c, matcher._p, filters,
+                                         n_threads=matcher.n_threads)
 
 
-def kernel_serial(matcher: Matcher, prepared, k: int, parallel_chunks: int = 1):
-    """The kernel on the calling thread (one chunk); returns ``(indices, scores, skipped)``.
+def kernel_serial(matcher: Matcher, prepared, k: int):
+    """The kernel on the calling thread, as ``Matcher.match_one`` runs it: ``(indices, scores)``."""
+    scalars, query, filters = prepared
+    return match_module.run_topk(k, scalars, query, matcher._c, matcher._p, filters, n_threads=1, parallel=False)
 
-    ``skipped[r]``: how many of row r's terms had their posting lists skipped (pruning).
-    Works with the serial ``kernels.rank_rows`` and with the older parallel ``kernels.topk``.
+
+def postings(q_indptr, q_indices, p_indptr) -> dict:
+    """The kernel's work per query row: its terms, and the postings those terms hold.
+
+    The kernel reads every posting list of the query's terms (early termination was
+    measured and removed from it), so this is what it reads; sparse_dot_topn reads the same.
     """
-    (mode, req_on_query, essential, penalty), query, filters = prepared
-    c = matcher._c
-    n = len(query[0]) - 1
-    idx = np.empty((n, k), np.int32)
-    scores = np.empty((n, k), np.float32)
-    skipped = np.empty(n, np.int32)
-    max_boost = float(c[6].max()) if len(c[6]) else 1.0
-    args = (k, mode, req_on_query, essential, penalty, max_boost, *query, *c, *matcher._p, *filters, idx, scores,
-            skipped)
-    if hasattr(kernels, "rank_rows"):
-        kernels.rank_rows(0, n, *args)
-    else:
-        kernels.topk(max(1, min(n, parallel_chunks)), *args)
-    return idx, scores, skipped
-
-
-def kernel_function():
-    """The numba dispatcher that ranks (for its compile statistics)."""
-    return getattr(kernels, "rank_rows", None) or kernels.topk
-
-
-def pruning(q_indptr, q_indices, p_indptr, skipped) -> dict:
-    """What the kernel skipped: the ``skipped[r]`` longest posting lists of row r's terms."""
     n = len(q_indptr) - 1
-    counts = np.diff(q_indptr)
     lengths = np.diff(p_indptr)[q_indices]
-    rows = np.repeat(np.arange(n), counts)
-    by_length = lengths[np.lexsort((lengths, rows))]  # rows stay where they are; lengths ascending within
-    from_end = q_indptr[rows + 1] - 1 - np.arange(len(q_indices))
-    skipped_postings = int(by_length[from_end < skipped[rows]].sum())
-    total = int(lengths.sum())
-    return {
-        "terms_per_row": float(counts.mean()),
-        "skipped_terms_per_row": float(skipped.mean()),
-        "skipped_terms_share": float(skipped.sum() / max(1, counts.sum())),
-        "postings_per_row": total / max(1, n),
-        "postings_scanned_per_row": (total - skipped_postings) / max(1, n),
-        "skipped_postings_share": skipped_postings / max(1, total),
-        "rows_pruned_share": float((skipped > 0).mean()),
-    }
+    return {"terms_per_row": float(len(q_indices) / max(1, n)), "postings_per_row": float(lengths.sum() / max(1, n))}
 
 
 def with_implementation(value: str, fn):
@@ -364,8 +348,8 @@ def have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def run_ours(matcher: Matcher, held, reqs, k: int, args, checks: "Checks", tag: str, check_rows) -> tuple:
-    """Fit, time ``match`` and the kernel alone, read pruning, check against the kernel and the reference.
+def run_ours(matcher: Matcher, held, reqs, k: int, args, checks: Checks, tag: str, check_rows) -> tuple:
+    """Fit, time ``match`` and the kernel alone; check against the serial path and the NumPy reference.
 
     Returns ``(entry, result, prepared)``.
     """
@@ -379,9 +363,9 @@ def run_ours(matcher: Matcher, held, reqs, k: int, args, checks: "Checks", tag: 
     (kidx, kscores), kstats = measure(kernel_batch(matcher, prepared, k), args.repeats, args.budget, warmup=False)
     checks(f"{tag}: kernel called directly == Matcher.match",
            np.array_equal(kidx, res.indices) and np.array_equal(kscores, res.scores))
-    rows = min(held.shape[0], args.pruning_rows)  # pruning from the serial kernel on the first rows
+    rows = min(held.shape[0], args.serial_rows)  # the serial path (match_one's) on the first rows
     sample = prepare(matcher, held[:rows])
-    sidx, sscores, skipped = kernel_serial(matcher, sample, k)
+    sidx, sscores = kernel_serial(matcher, sample, k)
     checks(f"{tag}: serial kernel == Matcher.match on {rows} rows",
            np.array_equal(sidx, res.indices[:rows]) and np.array_equal(sscores, res.scores[:rows]))
     ref = with_implementation("python", lambda: matcher.match(held[check_rows], k))
@@ -391,7 +375,7 @@ def run_ours(matcher: Matcher, held, reqs, k: int, args, checks: "Checks", tag: 
     entry = {"threads": matcher.n_threads, "fit_s": fit_s, "vectorise_s": prep_s, "kernel_s": kstats["time_s"],
              "kernel_times_s": kstats["times_s"], "kernel_peak_rss_mb": kstats["peak_rss_mb"],
              "query_terms_per_row": float(np.diff(prepared[1][0]).mean()),
-             "pruning": dict(pruning(query[0], query[1], matcher._p[0], skipped), sample_rows=rows)}
+             "work": postings(query[0], query[1], matcher._p[0])}
     entry.update(stats)
     return entry, res, prepared
 
@@ -511,6 +495,14 @@ def run_case(tx, n: int, m: int, popularity: str, args, checks: Checks) -> dict:
                 e["sdt_time_over_kernel"] = sdt[w] / e["kernel_s"]
         if e["method"] == "ours coverage":
             e["time_over_ours_cosine"] = {w: e["time_s"] / t for w, t in cos.items()}
+    # cost per posting (thread-seconds per posting list entry read); both read every posting
+    # of the query row's terms
+    per_row = {e["weighting"]: e["work"]["postings_per_row"] for e in case["methods"] if e["method"] == "ours cosine"}
+    for e in case["methods"]:
+        if "work" in e:
+            e["kernel_ns_per_posting"] = e["kernel_s"] * e["threads"] / max(1.0, e["work"]["postings_per_row"] * n) * 1e9
+        elif e["method"].startswith("sparse_dot_topn") and e.get("weighting") in per_row:
+            e["ns_per_posting"] = e["time_s"] * e["threads"] / max(1.0, per_row[e["weighting"]] * n) * 1e9
     print_case(case)
     return case
 
@@ -550,9 +542,23 @@ def latency(tx, popularity: str, args, checks: Checks) -> list[dict]:
         for i, p in enumerate(people):
             prepared = prepare(matcher, [p])
             t0 = time.perf_counter()
-            kidx, kscores, _ = kernel_serial(matcher, prepared, k)
+            kidx, kscores = kernel_serial(matcher, prepared, k)
             ktimes[i] = time.perf_counter() - t0
             kernel_same &= np.array_equal(kidx, results[i].indices) and np.array_equal(kscores, results[i].scores)
+        # the floor: a jobseeker without skills touches no posting, so what remains is per-call
+        # work that grows with the number of vacancies (scratch arrays, copies, scans)
+        from skillmatch.models import Jobseeker
+
+        empty = Jobseeker(id="no-skills")
+        floor, kfloor = np.empty(50), np.empty(50)
+        for i in range(50):
+            t0 = time.perf_counter()
+            matcher.match_one(empty, k)
+            floor[i] = time.perf_counter() - t0
+            prepared = prepare(matcher, [empty])
+            t0 = time.perf_counter()
+            kernel_serial(matcher, prepared, k)
+            kfloor[i] = time.perf_counter() - t0
         batch = matcher.match(held, k)
         checks(f"one jobseeker {popularity} {scoring}/{weighting or credit_name}: match_one == kernel == match rows",
                np.array_equal(np.vstack([r.indices for r in results]), batch.indices)
@@ -563,11 +569,14 @@ def latency(tx, popularity: str, args, checks: Checks) -> list[dict]:
                  "min_ms": float(times.min() * 1e3),
                  "kernel_median_ms": float(np.median(ktimes) * 1e3),
                  "kernel_p95_ms": float(np.percentile(ktimes, 95) * 1e3),
+                 "no_skills_median_ms": float(np.median(floor) * 1e3),
+                 "no_skills_kernel_median_ms": float(np.median(kfloor) * 1e3),
                  "loadavg_1min": os.getloadavg()[0]}
         del first
         print(f"  {scoring:8s} {weighting or credit_name:8s} median {entry['median_ms']:.3f} ms  p95 "
               f"{entry['p95_ms']:.3f} ms   kernel alone: median {entry['kernel_median_ms']:.3f} ms  p95 "
-              f"{entry['kernel_p95_ms']:.3f} ms", flush=True)
+              f"{entry['kernel_p95_ms']:.3f} ms; no skills: {entry['no_skills_median_ms']:.3f} ms "
+              f"(kernel {entry['no_skills_kernel_median_ms']:.3f} ms)", flush=True)
         out.append(entry)
     return out
 
@@ -582,7 +591,7 @@ from skillmatch.match import Matcher
 tx = synthetic.taxonomy()
 held, reqs = synthetic.matcher_inputs(synthetic.caseload(50, 40), tx.n_concepts)
 out = {}
-for name, scoring, kw in (("topk", "cosine", {"credit": None}), ("related_credit", "coverage", {})):
+for name, scoring, kw in (("rank_rows", "cosine", {"credit": None}), ("related_credit", "coverage", {})):
     m = Matcher(tx, scoring, n_threads=int(sys.argv[2]), **kw).fit(reqs)
     t0 = time.perf_counter(); m.match(held, 10); first = time.perf_counter() - t0
     t0 = time.perf_counter(); m.match(held, 10); warm = time.perf_counter() - t0
@@ -597,12 +606,12 @@ def cold_jit(threads: int) -> dict:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", _COLD, str(HERE), str(threads)], env=env, capture_output=True,
-                              text=True, timeout=900)
+                              text=True, timeout=900, check=False)
         wall = time.perf_counter() - t0
     if proc.returncode != 0:
         return {"error": proc.stderr[-2000:]}
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"topk_compile_s": result["topk"], "related_credit_compile_s": result["related_credit"],
+    return {"rank_rows_compile_s": result["rank_rows"], "related_credit_compile_s": result["related_credit"],
             "process_wall_s": wall}
 
 
@@ -610,7 +619,7 @@ def warm_jit(tx, threads: int) -> dict:
     """First calls in this process (numba cache load, or compilation when the cache is stale)."""
     held, reqs = synthetic.matcher_inputs(synthetic.caseload(50, 40, seed=99), tx.n_concepts)
     out = {}
-    for name, scoring, kw in (("topk", "cosine", {"credit": None}), ("related_credit", "coverage", {})):
+    for name, scoring, kw in (("rank_rows", "cosine", {"credit": None}), ("related_credit", "coverage", {})):
         m = Matcher(tx, scoring, n_threads=threads, **kw).fit(reqs)
         t0 = time.perf_counter()
         m.match(held, 10)
@@ -618,7 +627,7 @@ def warm_jit(tx, threads: int) -> dict:
         t0 = time.perf_counter()
         m.match(held, 10)
         out[f"{name}_first_call_s"] = first - (time.perf_counter() - t0)
-    for name, fn in (("topk", kernel_function()), ("related_credit", kernels.related_credit)):
+    for name, fn in (("rank_rows", kernels.rank_rows), ("related_credit", kernels.related_credit)):
         st = fn.stats
         out[f"{name}_cache"] = {"hits": sum(st.cache_hits.values()), "misses": sum(st.cache_misses.values())}
     return out
@@ -633,11 +642,12 @@ def machine() -> dict:
     import sklearn
 
     def version(mod):
-        try:
-            from importlib.metadata import version as v
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as v
 
+        try:
             return v(mod)
-        except Exception:
+        except PackageNotFoundError:
             return None
 
     cpu = platform.processor()
@@ -652,7 +662,6 @@ def machine() -> dict:
         layer = numba.threading_layer()
     except ValueError:
         layer = None
-    kernel_file = Path(kernels.__file__)
     return {
         "cpu": cpu, "cpu_count": os.cpu_count(),
         "cpus_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
@@ -662,7 +671,7 @@ def machine() -> dict:
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "numba": numba.__version__,
                      "scikit-learn": sklearn.__version__, "sparse-dot-topn": version("sparse-dot-topn"),
                      "psutil": version("psutil"), "skillmatch": version("skillmatch")},
-        "kernels_py_sha256": hashlib.sha256(kernel_file.read_bytes()).hexdigest()[:16],
+        "source_sha256": SOURCE_SHA256,
     }
 
 
@@ -688,12 +697,14 @@ def print_case(case: dict) -> None:
               f"{ag.get('same_set_share', float('nan')):8.4f} {ag.get('agree_ties_aside_share', float('nan')):10.4f} "
               f"{ag.get('score_max_abs_diff', float('nan')):8.1e}")
     for e in case["methods"]:
-        if "pruning" in e:
-            p = e["pruning"]
-            print(f"  pruning {label(e):40s} terms/row {p['terms_per_row']:6.1f}  skipped {p['skipped_terms_share']:6.1%}"
-                  f" of terms, {p['skipped_postings_share']:6.1%} of postings; postings scanned/row "
-                  f"{p['postings_scanned_per_row']:9.0f} of {p['postings_per_row']:9.0f}; vectorise "
-                  f"{e['vectorise_s']:.3f} s, fit {e['fit_s']:.3f} s")
+        if "work" in e:
+            w = e["work"]
+            print(f"  work {label(e):44s} terms/row {w['terms_per_row']:6.1f}, postings/row {w['postings_per_row']:8.0f}, "
+                  f"{e['kernel_ns_per_posting']:5.1f} ns per posting (thread-time); vectorise {e['vectorise_s']:.3f} s, "
+                  f"fit {e['fit_s']:.3f} s")
+    for e in case["methods"]:
+        if "ns_per_posting" in e:
+            print(f"  {label(e):48s} {e['ns_per_posting']:.0f} ns per posting (thread-time / postings of the row's terms)")
     for note in case["notes"]:
         print("  note: " + note)
 
@@ -724,8 +735,8 @@ def targets(report: dict, target_size: str) -> list[dict]:
 
 
 def markdown(report: dict) -> str:
-    lines = ["| size | popularity | method | threads | time s | kernel s | first call s | peak RSS MB | Mpairs/s "
-             "| sdt time / this | same top-10 set | ties aside | max abs Δscore |",
+    lines = [("| size | popularity | method | threads | time s | kernel s | first call s | peak RSS MB | Mpairs/s "
+              "| sdt time / this | same top-10 set | ties aside | max abs Δscore |"),
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for case in report["cases"]:
         for e in case["methods"]:
@@ -762,8 +773,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--weighting", default="binary,idf",
                    help="cosine weightings: binary (no idf), idf (binary x idf), levels (levels x idf, the Matcher "
                         "default); comma-separated")
-    p.add_argument("--credit", default="none,credit,credit-nosibling",
-                   help="coverage runs: none, credit (Credit()), credit-nosibling (Credit(sibling=0))")
+    p.add_argument("--credit", default="none,credit,credit-sibling",
+                   help="coverage runs: none, credit (Credit(), the default), credit-sibling (Credit(sibling=0.2)), "
+                        "credit-nosibling (Credit(sibling=0))")
     p.add_argument("--repeats", type=int, default=3, help="timed calls after the warm-up; the best counts")
     p.add_argument("--budget", type=float, default=60.0,
                    help="stop repeating a method once its calls took this many seconds (>= 1 timed call)")
@@ -771,8 +783,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="skip scikit-learn above this many pairs (it computes every distance)")
     p.add_argument("--check-rows", type=int, default=None,
                    help="rows compared with the NumPy reference (default 3; --quick 10)")
-    p.add_argument("--pruning-rows", type=int, default=2000,
-                   help="rows run through the serial kernel to read pruning statistics")
+    p.add_argument("--serial-rows", type=int, default=2000,
+                   help="rows run through the serial (match_one) path and checked against the batch result")
     p.add_argument("--latency-m", type=int, default=None, help="vacancies for one-jobseeker latency (default 50000)")
     p.add_argument("--latency-calls", type=int, default=None, help="match_one calls (default 200)")
     p.add_argument("--no-latency", action="store_true")
@@ -811,40 +823,33 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     """Run the benchmark; returns 0, or 1 when a result was wrong (never because of speed)."""
-    import numba
-
     args = parse_args(argv)
     checks = Checks()
     started = time.time()
-    previous_threads = numba.get_num_threads()
-    try:
-        numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-        t0 = time.perf_counter()
-        tx = synthetic.taxonomy()
-        print(f"synthetic taxonomy: {tx.n_concepts} concepts ({time.perf_counter() - t0:.1f} s)", flush=True)
-        report = {"benchmark": "bench_topk", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                  "args": dict(vars(args), sizes=[f"{n}x{m}" for n, m in args.sizes]),
-                  "tie_tol": TIE_TOL, "score_tol": SCORE_TOL}
-        report["loadavg_start"] = os.getloadavg()
-        if report["loadavg_start"][0] > 0.5:
-            print(f"warning: load average {report['loadavg_start'][0]:.1f} before the start; other work on this "
-                  "machine slows every method (loadavg_1min is recorded per method)", flush=True)
-        report["jit"] = warm_jit(tx, args.threads)
-        print(f"first calls in this process (numba cache load or compile): {report['jit']}", flush=True)
-        if args.cold_jit:
-            report["jit"]["cold"] = cold_jit(args.threads)
-            print(f"cold compile (empty numba cache, fresh process): {report['jit']['cold']}", flush=True)
-        report["cases"] = [run_case(tx, n, m, pop, args, checks) for n, m in args.sizes for pop in args.popularity]
-        if not args.no_latency:
-            report["latency"] = [e for pop in args.popularity for e in latency(tx, pop, args, checks)]
-        report["machine"] = machine()
-        target_size = "50000x20000" if not args.quick else f"{args.sizes[0][0]}x{args.sizes[0][1]}"
-        report["targets"] = targets(report, target_size)
-        report["checks"] = checks.items
-        report["wall_s"] = time.time() - started
-        report["loadavg_end"] = os.getloadavg()
-    finally:
-        numba.set_num_threads(previous_threads)
+    t0 = time.perf_counter()
+    tx = synthetic.taxonomy()
+    print(f"synthetic taxonomy: {tx.n_concepts} concepts ({time.perf_counter() - t0:.1f} s)", flush=True)
+    report = {"benchmark": "bench_topk", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+              "args": dict(vars(args), sizes=[f"{n}x{m}" for n, m in args.sizes]),
+              "tie_tol": TIE_TOL, "score_tol": SCORE_TOL}
+    report["loadavg_start"] = os.getloadavg()
+    if report["loadavg_start"][0] > 0.5:
+        print(f"warning: load average {report['loadavg_start'][0]:.1f} before the start; other work on this "
+              "machine slows every method (loadavg_1min is recorded per method)", flush=True)
+    report["jit"] = warm_jit(tx, args.threads)
+    print(f"first calls in this process (numba cache load or compile): {report['jit']}", flush=True)
+    if args.cold_jit:
+        report["jit"]["cold"] = cold_jit(args.threads)
+        print(f"cold compile (empty numba cache, fresh process): {report['jit']['cold']}", flush=True)
+    report["cases"] = [run_case(tx, n, m, pop, args, checks) for n, m in args.sizes for pop in args.popularity]
+    if not args.no_latency:
+        report["latency"] = [e for pop in args.popularity for e in latency(tx, pop, args, checks)]
+    report["machine"] = machine()
+    target_size = "50000x20000" if not args.quick else f"{args.sizes[0][0]}x{args.sizes[0][1]}"
+    report["targets"] = targets(report, target_size)
+    report["checks"] = checks.items
+    report["wall_s"] = time.time() - started
+    report["loadavg_end"] = os.getloadavg()
 
     print("\n" + markdown(report))
     if report["targets"]:
