@@ -15,7 +15,6 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import scipy.sparse as sp
@@ -380,8 +379,3 @@ def _json_value(value: object) -> object:
         return repr(value)
     return value
 
-
-def iter_rows(m: sp.csr_matrix) -> Iterable[tuple[int, np.ndarray, np.ndarray]]:
-    for i in range(m.shape[0]):
-        lo, hi = m.indptr[i], m.indptr[i + 1]
-        yield i, m.indices[lo:hi], m.data[lo:hi]
