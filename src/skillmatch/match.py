@@ -85,6 +85,17 @@ class _Side:
         return len(self.ids)
 
 
+def _unlocated_side(ids: list[str], kind: str, held, eff, direct, reqs, boost: np.ndarray,
+                    labels: list[str]) -> _Side:
+    """A side without place, hours or support data (occupations, bare matrices): no filter restricts it."""
+    n = len(ids)
+    geo = np.zeros((n, 3))
+    geo[:, :2] = np.nan
+    return _Side(ids, kind, held, eff, direct, reqs, np.full(n, -1, np.int32), geo,
+                 np.tile(np.array([0.0, 80.0], np.float32), (n, 1)), np.zeros(n, np.uint32),
+                 np.full(n, _ALL_SUPPORT if kind == WORK else 0, np.uint32), boost, labels, located=False)
+
+
 @dataclass(frozen=True)
 class SkillLine:
     """One skill in an explanation."""
@@ -495,12 +506,7 @@ class Matcher:
                                  f"{held.data.min():g} to {held.data.max():g}")
             reqs, n, kind = None, held.shape[0], PEOPLE
             eff, direct = self._effective(held)
-        geo = np.zeros((n, 3))
-        geo[:, :2] = np.nan
-        return _Side([str(i) for i in range(n)], kind, held, eff, direct, reqs, np.full(n, -1, np.int32), geo,
-                     np.tile(np.array([0.0, 80.0], np.float32), (n, 1)), np.zeros(n, np.uint32),
-                     np.full(n, _ALL_SUPPORT if kind == WORK else 0, np.uint32), np.ones(n, np.float32),
-                     located=False)
+        return _unlocated_side([str(i) for i in range(n)], kind, held, eff, direct, reqs, np.ones(n, np.float32), [])
 
     def _occupation_side(self) -> _Side:
         tx = self.taxonomy
@@ -509,13 +515,8 @@ class Matcher:
         for i, sector in enumerate(tx.occupation_sector):
             if sector in tx.sectors and tx.sectors[sector].crucial:
                 boost[i] = 1.0 + self.crucial_boost
-        geo = np.zeros((n, 3))
-        geo[:, :2] = np.nan
-        hours = np.tile(np.array([0.0, 80.0], np.float32), (n, 1))
-        return _Side(list(tx.occupations.ids), WORK, None, None, None, occupation_requirements(tx),
-                     np.full(n, -1, np.int32), geo, hours, np.zeros(n, np.uint32),
-                     np.full(n, _ALL_SUPPORT, np.uint32), boost,
-                     [tx.occupation_label(i, self.lang) for i in range(n)], located=False)
+        return _unlocated_side(list(tx.occupations.ids), WORK, None, None, None, occupation_requirements(tx), boost,
+                               [tx.occupation_label(i, self.lang) for i in range(n)])
 
     @property
     def credit_(self) -> Credit | None:
@@ -648,12 +649,7 @@ class Matcher:
         # place, hours and support filters apply between people and vacancies, not occupations
         located = side.located and cand.located and side.kind != cand.kind
         q_region = side.region if (self.same_region and located) else np.full(len(side), -1, np.int32)
-        q_geo, needs_q = side.geo, side.needs
-        if not (self.travel and located):
-            q_geo = q_geo.copy()
-            q_geo[:, 2] = 0.0
-        if not (self.support and located):
-            needs_q = np.zeros_like(side.needs)
+        q_geo, needs_q = self._applied_limits(side, located)
         c_region, c_geo, c_hours, needs_c, offers_c, c_filtered = self._candidate_filters(located)
         ex_indptr, ex_indices = self._exclusions(exclude, side)
         essential = ESSENTIAL_MODES[self.essential] if self.scoring == "coverage" else kernels.ESSENTIAL_NONE
@@ -665,16 +661,21 @@ class Matcher:
                    needs_q, side.offers, needs_c, offers_c, c_filtered, ex_indptr, ex_indices)
         return scalars, query, filters
 
+    def _applied_limits(self, side: _Side, located: bool) -> tuple[np.ndarray, np.ndarray]:
+        """A side's locations and support needs, with travel limits and needs cleared where they do not apply."""
+        geo, needs = side.geo, side.needs
+        if not (self.travel and located):
+            geo = geo.copy()
+            geo[:, 2] = 0.0
+        if not (self.support and located):
+            needs = np.zeros_like(needs)
+        return geo, needs
+
     def _candidate_filters(self, located: bool) -> tuple:
         """The candidates' filter arrays, prepared once per fit (a one-record call must not pay O(m))."""
         if located not in self._filter_cache:
             cand = self.candidates_
-            c_geo, needs_c = cand.geo, cand.needs
-            if not (self.travel and located):
-                c_geo = c_geo.copy()
-                c_geo[:, 2] = 0.0
-            if not (self.support and located):
-                needs_c = np.zeros_like(cand.needs)
+            c_geo, needs_c = self._applied_limits(cand, located)
             c_filtered = bool((c_geo[:, 2] > 0).any() or needs_c.any())
             self._filter_cache[located] = (cand.region, c_geo, cand.hours, needs_c, cand.offers, c_filtered)
         return self._filter_cache[located]

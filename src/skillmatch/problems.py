@@ -79,12 +79,6 @@ class TaxonomyError(InputError):
     """The taxonomy could not be loaded or is not consistent."""
 
 
-def raise_if_errors(problems: Iterable[Problem], error: type[InputError] = InputError, summary: str | None = None) -> None:
-    problems = list(problems)
-    if any(p.severity == "error" for p in problems):
-        raise error(problems, summary=summary)
-
-
 def closest(value: str, choices: Iterable[str], limit: int = 1) -> list[str]:
     """The choices nearest to ``value`` by edit similarity, for 'did you mean' hints."""
     from rapidfuzz import process

@@ -62,9 +62,6 @@ class Requirements:
     def shape(self) -> tuple[int, int]:
         return self.importance.shape
 
-    def __getitem__(self, rows) -> Requirements:
-        return Requirements(self.importance[rows], self.level[rows])
-
 
 def as_csr(matrix, n_columns: int, name: str, dtype=VALUE_DTYPE) -> sp.csr_matrix:
     """A validated CSR copy: int32 sorted unique indices, ``dtype`` data, no NaN, no negatives.
