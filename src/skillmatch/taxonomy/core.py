@@ -11,6 +11,7 @@ pickle) that reloads the full ESCO set in well under a second.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -149,6 +150,7 @@ class Taxonomy:
         self.sectors = sectors
         self.problems = problems or []
         self._narrower: sp.csr_matrix | None = None
+        self._fingerprint: str | None = None
 
     # --- sizes and lookup -----------------------------------------------------------------
 
@@ -256,6 +258,27 @@ class Taxonomy:
             sector=self.occupation_sector[i] or None,
             requirements=reqs,
         )
+
+    @property
+    def fingerprint(self) -> str:
+        """A short content hash of what matching depends on: concept and occupation ids in
+        index order, concept kinds, the hierarchy, related links and requirements.
+
+        Skill vectors, candidate indexes and match results built against one taxonomy
+        carry this value; using them with a taxonomy of another fingerprint is refused,
+        because column ``j`` would mean another concept there.
+        """
+        if self._fingerprint is None:
+            h = hashlib.sha256()
+            for ids in (self.concepts.ids, self.occupations.ids):
+                h.update(len(ids).to_bytes(8, "little"))
+                h.update("\n".join(ids).encode("utf-8"))
+            h.update(np.ascontiguousarray(self.concept_kind).tobytes())
+            for m in (self.broader, self.related, self.requirements, self.requirement_levels):
+                for part in (m.indptr, m.indices, m.data):
+                    h.update(np.ascontiguousarray(part).tobytes())
+            self._fingerprint = h.hexdigest()[:16]
+        return self._fingerprint
 
     # --- hierarchy --------------------------------------------------------------------------
 
