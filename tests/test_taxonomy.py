@@ -18,10 +18,10 @@ import pytest
 import scipy.sparse as sp
 
 from skillmatch.models import IMPORTANCE_CODES
-from skillmatch.problems import Problem, TaxonomyError
-from skillmatch.taxonomy import LabelTable, Taxonomy, TaxonomyBuilder, Where, detect_format, load_taxonomy
+from skillmatch.problems import DamagedTaxonomyError, Problem, TaxonomyError
+from skillmatch.taxonomy import LabelTable, Taxonomy, TaxonomyBuilder, Where, detect_format, load_taxonomy, native
 from skillmatch.taxonomy import load as load_module
-from skillmatch.taxonomy import native
+from skillmatch.taxonomy.core import COMPILED_VERSION
 from skillmatch.taxonomy.load import cache_dir
 
 HC = "https://linkeddata.competentnl.nl/id/humancapability/"
@@ -45,6 +45,30 @@ def table(root: Path, name: str) -> list[dict[str, str]]:
 
 def multi(cell: str) -> list[str]:
     return [part for part in cell.split("|") if part]
+
+
+def counted(root: Path) -> dict[str, int]:
+    """What the shipped CSV files hold, counted on the files themselves: the data grows
+    (more occupations, modules, paths), and the tests follow it instead of copying numbers."""
+    levels = Counter(r["level"] for r in table(root, "capabilities.csv"))
+    return {
+        "capabilities": levels["3"] + levels[""],
+        "groups": levels["1"] + levels["2"],
+        "knowledge_areas": len(table(root, "knowledge_areas.csv")),
+        "related_links": len(table(root, "related.csv")),
+        "occupations": len(table(root, "occupations.csv")),
+        "requirements": len(table(root, "requirements.csv")),
+        "modules": len(table(root, "modules.csv")),
+        "paths": len(table(root, "paths.csv")),
+        "regions": len(table(root, "regions.csv")),
+        "sectors": len(table(root, "sectors.csv")),
+    }
+
+
+def lines_in(root: Path, name: str) -> int:
+    """The number of lines of a table file (header = line 1), so the next appended row is this + 1."""
+    with open(root / name, encoding="utf-8", newline="") as stream:
+        return sum(1 for _ in csv.reader(stream))
 
 
 def errors_of(exc: TaxonomyError) -> list[Problem]:
@@ -78,14 +102,17 @@ def assert_same_taxonomy(a: Taxonomy, b: Taxonomy) -> None:
 def test_shipped_taxonomy_loads_without_problems(shipped, repo_root):
     assert shipped.problems == []
     assert shipped.name == "skillmatch-nl"
+    summary = shipped.summary()
+    assert {k: summary[k] for k in counted(repo_root)} == counted(repo_root)
     # not even a warning: strict loading succeeds too
     strict = native.load_native(repo_root / "taxonomy", strict=True)
     assert strict.summary() == shipped.summary()
 
 
-def test_shipped_has_the_112_competentnl_capabilities(shipped):
+def test_shipped_has_the_112_competentnl_capabilities(shipped, repo_root):
     level3 = [i for i in range(shipped.n_concepts) if shipped.concept_level[i] == 3]
-    assert len(level3) == 112
+    # 112 is a fact about CompetentNL (its level-3 capabilities), not a count of our rows
+    assert len(level3) == sum(r["level"] == "3" for r in table(repo_root, "capabilities.csv")) == 112
     assert all(shipped.concept_kind[i] == 0 for i in level3)  # capabilities, not groups
     assert all(shipped.concepts.ids[i].startswith(HC) for i in level3)
     assert {shipped.concept_meta["origin"][i] for i in level3} == {"competentnl"}
@@ -150,9 +177,10 @@ def test_development_paths_per_sector_and_kind(shipped):
         assert p.steps[0].from_occupation is None or p.kind != "into", p.id
 
 
-def test_35_regions_inside_the_netherlands(shipped):
-    assert len(shipped.regions) == 35
-    assert len({r.id for r in shipped.regions}) == 35
+def test_35_regions_inside_the_netherlands(shipped, repo_root):
+    # 35 is a fact: the number of arbeidsmarktregio's
+    assert len(shipped.regions) == len(table(repo_root, "regions.csv")) == 35
+    assert len({r.id for r in shipped.regions}) == len(shipped.regions)
     for r in shipped.regions:
         assert NL_LAT[0] < r.location.lat < NL_LAT[1] and NL_LON[0] < r.location.lon < NL_LON[1], r.id
 
@@ -176,7 +204,7 @@ def test_every_reference_in_the_csv_files_exists(repo_root):
     for r in table(repo_root, "requirements.csv"):
         assert r["occupation"] in occupations and r["concept"] in concepts, r
     for r in modules.values():
-        assert r["sector"] in sectors, r["id"]
+        assert r["sector"] in sectors or r["sector"] == "", r["id"]  # optional: NT2 modules serve every sector
         assert r["regions"] == "*" or set(multi(r["regions"])) <= regions, r["id"]
         assert set(multi(r["prerequisites"])) <= set(modules), r["id"]
     taught = set()
@@ -256,8 +284,9 @@ def hierarchy_cycle(t):
 
 @case
 def unknown_broader_concept(t):
-    t.set("capabilities.csv", 9, "broader", "urn:skillmatch:capability:l1:zorg")
-    return (r"capabilities\.csv line 9 record 'urn:skillmatch:capability:l2:zorg-en-begeleiding' field 'broader': "
+    line = t.line_of("capabilities.csv", "id", ZORG_EN_BEGELEIDING)
+    t.set("capabilities.csv", line, "broader", "urn:skillmatch:capability:l1:zorg")
+    return (rf"capabilities\.csv line {line} record 'urn:skillmatch:capability:l2:zorg-en-begeleiding' field 'broader': "
             r"broader concept 'urn:skillmatch:capability:l1:zorg' is not in the taxonomy")
 
 
@@ -291,8 +320,9 @@ def empty_module_title(t):
 
 @case
 def capability_level_out_of_range(t):
-    t.set("capabilities.csv", 34, "level", "4")
-    return rf"capabilities\.csv line 34 record '{VERZORGEN}' field 'level': expected level 1, 2 or 3 .*\(found '4'\)"
+    line = t.line_of("capabilities.csv", "id", VERZORGEN)
+    t.set("capabilities.csv", line, "level", "4")
+    return rf"capabilities\.csv line {line} record '{VERZORGEN}' field 'level': expected level 1, 2 or 3 .*\(found '4'\)"
 
 
 @case
@@ -486,16 +516,16 @@ def test_every_problem_is_reported_not_only_the_first(taxonomy_copy):
 
 def test_warnings_are_kept_and_strict_makes_them_errors(taxonomy_copy):
     line = taxonomy_copy.append_copy_of("occupations.csv", 2, id="urn:skillmatch:occupation:zonder-eisen")
-    taxonomy_copy.append("related.csv", source=VERZORGEN, target=VERZORGEN, strength="0.5")
+    related = taxonomy_copy.append("related.csv", source=VERZORGEN, target=VERZORGEN, strength="0.5")
     tx = native.load_native(taxonomy_copy.path)
     assert [str(p) for p in tx.problems] == [
-        f"warning: related.csv line 146 field 'target': a concept related to itself adds nothing; link ignored "
-        f"(found '{VERZORGEN}')",
-        f"warning: occupations.csv line {line} record 'urn:skillmatch:occupation:zonder-eisen': "
-        "occupation has no requirements",
+        (f"warning: related.csv line {related} field 'target': a concept related to itself adds nothing; link ignored "
+         f"(found '{VERZORGEN}')"),
+        (f"warning: occupations.csv line {line} record 'urn:skillmatch:occupation:zonder-eisen': "
+         "occupation has no requirements"),
     ]
     assert tx.summary()["warnings"] == 2
-    with pytest.raises(TaxonomyError, match=rf"^2 problem.*\n  related\.csv line 146 .*\n  occupations\.csv line {line}"):
+    with pytest.raises(TaxonomyError, match=rf"^2 problem.*\n  related\.csv line {related} .*\n  occupations\.csv line {line}"):
         native.load_native(taxonomy_copy.path, strict=True)
 
 
@@ -504,8 +534,8 @@ def test_warnings_are_kept_and_strict_makes_them_errors(taxonomy_copy):
 
 def test_blank_lines_are_skipped_and_still_counted(taxonomy_copy):
     rows = taxonomy_copy.rows("requirements.csv")
-    taxonomy_copy.write("requirements.csv", rows[:2] + [[]] + rows[2:])
-    assert native.load_native(taxonomy_copy.path).requirements.nnz == 1643
+    taxonomy_copy.write("requirements.csv", [*rows[:2], [], *rows[2:]])
+    assert native.load_native(taxonomy_copy.path).requirements.nnz == len(rows) - 1
     taxonomy_copy.set("requirements.csv", 4, "level", "0")
     with pytest.raises(TaxonomyError, match=r"requirements\.csv line 4 field 'level': expected a level from 1 to 5, "
                                             r"found 0"):
@@ -513,9 +543,10 @@ def test_blank_lines_are_skipped_and_still_counted(taxonomy_copy):
 
 
 def test_row_with_too_many_fields(taxonomy_copy):
+    line = lines_in(taxonomy_copy.path, "regions.csv") + 1
     with open(taxonomy_copy.path / "regions.csv", "a", encoding="utf-8") as stream:
         stream.write("den-helder,Den Helder, Noord,Den Helder,52.95,4.76\n")
-    with pytest.raises(TaxonomyError, match=r"regions\.csv line 37: 6 fields where the header has 5 "
+    with pytest.raises(TaxonomyError, match=rf"regions\.csv line {line}: 6 fields where the header has 5 "
                                             r"\(a value with a comma that is not quoted\?\)"):
         native.load_native(taxonomy_copy.path)
 
@@ -551,7 +582,7 @@ def test_optional_tables_may_be_absent(taxonomy_copy):
     taxonomy_copy.write("requirements.csv", [r for r in rows if not r[1].startswith("urn:skillmatch:knowledge:")])
     tx = native.load_native(taxonomy_copy.path)
     assert (len(tx.modules), len(tx.paths), len(tx.regions), len(tx.sectors)) == (0, 0, 0, 0)
-    assert tx.n_occupations == 159 and tx.related.nnz == 0
+    assert tx.n_occupations == len(taxonomy_copy.rows("occupations.csv")) - 1 and tx.related.nnz == 0
 
 
 @pytest.mark.parametrize("content, pattern", [
@@ -569,7 +600,7 @@ def test_bad_manifest(taxonomy_copy, content, pattern):
 
 def test_manifest_of_another_format_is_not_taken_for_ours(taxonomy_copy):
     (taxonomy_copy.path / "manifest.json").write_text('{"name": "a web app manifest"}', encoding="utf-8")
-    with pytest.raises(TaxonomyError, match="not a taxonomy skillmatch can read: expected a folder with manifest.json"):
+    with pytest.raises(TaxonomyError, match=r"not a taxonomy skillmatch can read: expected a folder with manifest\.json"):
         detect_format(taxonomy_copy.path)
 
 
@@ -613,7 +644,7 @@ def test_builder_gives_no_hints_past_the_limit():
         b.build()
     hinted = [p for p in err.value.problems if "closest" in p.message]
     assert len(hinted) == _MAX_HINTS and len(errors_of(err.value)) == _MAX_HINTS + 5
-    assert str(err.value).endswith("... and 35 more")
+    assert str(err.value).endswith(f"... and {_MAX_HINTS + 5 - 20} more")  # InputError shows 20
 
 
 # --- compiled form and cache ---------------------------------------------------------------------------
@@ -647,17 +678,22 @@ def test_load_compiled_rejects_other_formats(tmp_path, shipped):
     folder = shipped.save(tmp_path / "compiled")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     (folder / "meta.json").write_text(json.dumps({**meta, "format_version": 99}), encoding="utf-8")
-    with pytest.raises(TaxonomyError, match=r"meta\.json: expected format 'skillmatch-compiled' version 1, found "
-                                            r"'skillmatch-compiled' version 99"):
+    with pytest.raises(TaxonomyError, match=rf"meta\.json: expected format 'skillmatch-compiled' version "
+                                            rf"{COMPILED_VERSION}, found 'skillmatch-compiled' version 99") as err:
         Taxonomy.load_compiled(folder)
+    assert not isinstance(err.value, DamagedTaxonomyError)  # another version, not damage: rebuilt without a warning
     (folder / "meta.json").write_text("{", encoding="utf-8")
-    with pytest.raises(TaxonomyError, match=r"meta\.json: cannot read compiled taxonomy"):
+    with pytest.raises(DamagedTaxonomyError, match=r"meta\.json: cannot read compiled taxonomy"):
         Taxonomy.load_compiled(folder)
     (folder / "meta.json").write_bytes(b"\xff\xfe")
-    with pytest.raises(TaxonomyError, match=r"meta\.json: cannot read compiled taxonomy: 'utf-8' codec"):
+    with pytest.raises(DamagedTaxonomyError, match=r"meta\.json: cannot read compiled taxonomy: 'utf-8' codec"):
         Taxonomy.load_compiled(folder)
     (folder / "meta.json").write_text("[]", encoding="utf-8")
-    with pytest.raises(TaxonomyError, match=r"meta\.json: expected format 'skillmatch-compiled' version 1, found None"):
+    with pytest.raises(TaxonomyError, match=rf"meta\.json: expected format 'skillmatch-compiled' version "
+                                            rf"{COMPILED_VERSION}, found None"):
+        Taxonomy.load_compiled(folder)
+    (folder / "meta.json").unlink()
+    with pytest.raises(TaxonomyError, match=r"meta\.json: no compiled taxonomy here: meta\.json is absent"):
         Taxonomy.load_compiled(folder)
 
 
@@ -665,7 +701,12 @@ def test_load_compiled_names_a_damaged_array_file(tmp_path, shipped):
     folder = shipped.save(tmp_path / "compiled")
     data = (folder / "arrays.npz").read_bytes()
     (folder / "arrays.npz").write_bytes(data[: len(data) // 2])
-    with pytest.raises(TaxonomyError, match=r"compiled: compiled taxonomy is damaged \(BadZipFile"):
+    with pytest.raises(DamagedTaxonomyError, match=r"compiled: the compiled taxonomy was altered or damaged: meta\.json "
+                                                   r"and arrays\.npz do not match the content hash"):
+        Taxonomy.load_compiled(folder)
+    (folder / "arrays.npz").unlink()
+    with pytest.raises(DamagedTaxonomyError, match=r"compiled: the compiled taxonomy is damaged: cannot read "
+                                                   r"arrays\.npz \(No such file"):
         Taxonomy.load_compiled(folder)
 
 
@@ -685,7 +726,8 @@ def test_cache_is_written_then_read(taxonomy_copy, monkeypatch):
 
 def test_cache_is_not_used_after_the_source_changes(taxonomy_copy):
     load_taxonomy(taxonomy_copy.path)
-    taxonomy_copy.set("capabilities.csv", 34, "pref_label_nl", "Verzorgen (gewijzigd)")
+    taxonomy_copy.set("capabilities.csv", taxonomy_copy.line_of("capabilities.csv", "id", VERZORGEN), "pref_label_nl",
+                      "Verzorgen (gewijzigd)")
     assert load_taxonomy(taxonomy_copy.path).concept(VERZORGEN).pref_label_nl == "Verzorgen (gewijzigd)"
 
 
@@ -700,17 +742,34 @@ def test_damaged_cache_is_rebuilt(taxonomy_copy, damage):
     elif damage == "garbage-meta":
         (entry / "meta.json").write_text("not json", encoding="utf-8")
     else:
-        (entry / "meta.json").write_text('{"format": "skillmatch-compiled", "format_version": 1}', encoding="utf-8")
+        (entry / "meta.json").write_text(json.dumps({"format": "skillmatch-compiled",
+                                                     "format_version": COMPILED_VERSION}), encoding="utf-8")
     rebuilt = load_taxonomy(taxonomy_copy.path)
+    *problems, notice = rebuilt.problems
+    assert (notice.severity, notice.where) == ("warning", str(entry))
+    assert notice.message.startswith("the compiled cache of this source was altered or damaged and has been rebuilt "
+                                     "from the source (")
+    rebuilt.problems = problems
     assert_same_taxonomy(first, rebuilt)
     assert_same_taxonomy(first, Taxonomy.load_compiled(entry))  # and the cache is whole again
+    assert load_taxonomy(taxonomy_copy.path).problems == first.problems  # so the next load says nothing
+
+
+def test_a_cache_of_another_version_is_rebuilt_without_a_warning(taxonomy_copy):
+    first = load_taxonomy(taxonomy_copy.path)
+    (entry,) = [p for p in (cache_dir() / "taxonomy").iterdir() if json.loads(
+        (p / "meta.json").read_text(encoding="utf-8"))["source"] == str(taxonomy_copy.path)]
+    meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+    (entry / "meta.json").write_text(json.dumps({**meta, "format_version": COMPILED_VERSION - 1}), encoding="utf-8")
+    assert_same_taxonomy(first, load_taxonomy(taxonomy_copy.path))
+    assert_same_taxonomy(first, Taxonomy.load_compiled(entry))
 
 
 def test_an_unwritable_cache_does_not_stop_loading(taxonomy_copy, tmp_path, monkeypatch):
     blocker = tmp_path / "a-file-not-a-folder"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("SKILLMATCH_CACHE_DIR", str(blocker))
-    assert load_taxonomy(taxonomy_copy.path).n_occupations == 159
+    assert load_taxonomy(taxonomy_copy.path).n_occupations == len(taxonomy_copy.rows("occupations.csv")) - 1
 
 
 def test_cache_false_writes_nothing(taxonomy_copy, tmp_path, monkeypatch):
@@ -814,13 +873,17 @@ def test_labels_of_the_shipped_taxonomy(shipped):
     assert (shipped.occupation_label(o), shipped.occupation_label(o, "en")) == ("Zorghulp", "Care assistant (entry level)")
 
 
-def test_summary_and_repr(shipped):
-    summary = shipped.summary()
-    assert summary["capabilities"] == 112 and summary["regions"] == 35 and summary["warnings"] == 0
+def test_summary_and_repr(shipped, repo_root):
+    summary, expected = shipped.summary(), counted(repo_root)
+    assert (summary["capabilities"], summary["regions"], summary["warnings"]) == (
+        expected["capabilities"], expected["regions"], 0)
     assert summary["capabilities"] + summary["knowledge_areas"] + summary["groups"] == shipped.n_concepts
     assert summary["related_links"] * 2 == shipped.related.nnz
     assert (shipped.related != shipped.related.T).nnz == 0
-    assert repr(shipped).startswith("<Taxonomy 'skillmatch-nl': 231 concepts, 159 occupations")
+    n_concepts = expected["capabilities"] + expected["groups"] + expected["knowledge_areas"]
+    assert repr(shipped) == (f"<Taxonomy 'skillmatch-nl': {n_concepts} concepts, {expected['occupations']} occupations, "
+                             f"{expected['requirements']} requirements, {expected['modules']} modules, "
+                             f"{expected['paths']} paths, {expected['regions']} regions>")
     assert shipped.skill_mask.sum() == summary["capabilities"] + summary["knowledge_areas"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -200,15 +201,16 @@ def test_zipped_download_reads_the_same(tmp_path, mini, dutch):
     zipped = tmp_path / "esco-zipped"
     write_zip(zipped / "classification-en-csv.zip", CLASSIFICATION)
     write_zip(zipped / "relations-csv.zip", RELATIONS)
-    (zipped / "broken.zip").write_bytes(b"not a zip")  # ignored, not fatal
+    (zipped / "broken.zip").write_bytes(b"not a zip")  # skipped with a warning, not fatal
     assert detect_format(zipped) == "esco"
     from_zip = load_taxonomy(zipped, dutch=dutch, cache=False)
     from_files = load_taxonomy(mini, dutch=dutch, cache=False)
     assert from_zip.concepts.to_json() == from_files.concepts.to_json()
     assert from_zip.occupations.to_json() == from_files.occupations.to_json()
     assert (from_zip.requirements != from_files.requirements).nnz == 0
-    assert [(p.where, p.line, p.message) for p in from_zip.problems] == [
-        (p.where, p.line, p.message) for p in from_files.problems]
+    broken, *rest = from_zip.problems
+    assert str(broken) == f"warning: {zipped / 'broken.zip'}: not a valid zip archive (File is not a zip file); skipped"
+    assert [(p.where, p.line, p.message) for p in rest] == [(p.where, p.line, p.message) for p in from_files.problems]
 
 
 def test_line_numbers_count_the_lines_inside_quoted_fields(mini):
@@ -252,7 +254,8 @@ def test_missing_files(tmp_path, mini):
     with pytest.raises(TaxonomyError, match=r"not a taxonomy skillmatch can read"):
         detect_format(mini)
     with pytest.raises(TaxonomyError, match=r"esco: ESCO file occupations_en\.csv not found \(as a file or inside a "
-                                            r"zip\)\n  .*esco: ESCO file occupationSkillRelations\.csv not found"):
+                                            r"zip directly in this folder\)\n  .*esco: ESCO file "
+                                            r"occupationSkillRelations\.csv not found"):
         esco.load_esco(mini)
 
 
@@ -266,6 +269,139 @@ def test_only_the_three_required_files(tmp_path):
 def test_missing_column(mini):
     (mini / "occupations_en.csv").write_text(OCCUPATIONS.replace("iscoGroup", "isco"), encoding="utf-8")
     with pytest.raises(TaxonomyError, match=r"occupations_en\.csv line 1: missing column\(s\) \['iscoGroup'\]"):
+        esco.load_esco(mini)
+
+
+# --- finding the files: only the named folder, and what is skipped --------------------------------------
+
+
+def no_walking(monkeypatch) -> None:
+    """Make any recursive search of the file system fail the test."""
+    def walk(*args, **kwargs):
+        raise AssertionError("source detection must not search subfolders")
+
+    monkeypatch.setattr(Path, "rglob", walk)
+    monkeypatch.setattr("os.walk", walk)
+
+
+def test_the_root_folder_is_refused_at_once(monkeypatch):
+    no_walking(monkeypatch)
+    with pytest.raises(TaxonomyError, match=r"^1 problem\(s\) in the input:\n  /: not a taxonomy skillmatch can read"):
+        load_taxonomy("/")
+
+
+def test_only_the_named_folder_is_searched(tmp_path, monkeypatch):
+    no_walking(monkeypatch)
+    projects = tmp_path / "projects"
+    write_files(projects / "a" / "b" / "esco", {**CLASSIFICATION, **RELATIONS})  # a whole download, three levels down
+    (projects / "a" / "old.zip").parent.mkdir(parents=True, exist_ok=True)
+    (projects / "a" / "old.zip").write_bytes(b"PK\x03\x04 damaged")
+    with pytest.raises(TaxonomyError, match=r"projects: not a taxonomy skillmatch can read") as err:
+        load_taxonomy(projects)
+    assert len(err.value.problems) == 1 and "old.zip" not in str(err.value)  # never named, never opened
+    assert not esco.is_esco(projects) and esco.is_esco(projects / "a" / "b" / "esco")
+
+
+def test_a_dangling_link_for_a_required_file_is_named(mini):
+    target = mini / "moved-away.csv"
+    (mini / "occupations_en.csv").unlink()
+    (mini / "occupations_en.csv").symlink_to(target)
+    link = re.escape(str(mini / "occupations_en.csv"))
+    with pytest.raises(TaxonomyError, match=rf"not a taxonomy skillmatch can read.*\n  {link}: is a symbolic link to "
+                                            rf"'{re.escape(str(target))}', which does not exist or cannot be reached; "
+                                            r"skipped"):
+        detect_format(mini)
+    with pytest.raises(TaxonomyError, match=rf"ESCO file occupations_en\.csv not found .*\n  {link}: is a symbolic "
+                                            r"link to .*; skipped") as err:
+        esco.load_esco(mini)
+    assert [p.severity for p in err.value.problems] == ["error", "error"]
+
+
+def test_a_dangling_link_for_an_optional_file_or_zip_is_a_warning(mini, dutch):
+    (mini / "skillSkillRelations.csv").unlink()
+    (mini / "skillSkillRelations.csv").symlink_to(mini / "nowhere.csv")
+    (mini / "extra.zip").symlink_to(mini / "nowhere.zip")
+    (dutch / "gone_nl.csv").symlink_to(dutch / "nowhere.csv")
+    tx = load_taxonomy(mini, dutch=dutch, cache=False)
+    skipped = {p.where: p.message for p in tx.problems if p.message.endswith("; skipped")}
+    assert skipped == {
+        str(mini / "extra.zip"): f"is a symbolic link to {str(mini / 'nowhere.zip')!r}, which does not exist or "
+                                 "cannot be reached; skipped",
+        str(mini / "skillSkillRelations.csv"): f"is a symbolic link to {str(mini / 'nowhere.csv')!r}, which does not "
+                                               "exist or cannot be reached; skipped",
+        str(dutch / "gone_nl.csv"): f"is a symbolic link to {str(dutch / 'nowhere.csv')!r}, which does not exist or "
+                                    "cannot be reached; skipped",
+    }
+    assert tx.related.nnz == 0 and tx.occupation(NURSE).pref_label_nl == "verpleegkundige"
+    assert all(p.severity == "warning" for p in tx.problems)
+
+
+def test_a_folder_named_like_an_esco_file_is_skipped(mini):
+    (mini / "skillGroups_en.csv").unlink()
+    (mini / "skillGroups_en.csv").mkdir()
+    tx = esco.load_esco(mini)
+    assert f"warning: {mini / 'skillGroups_en.csv'}: is not a file; skipped" in [str(p) for p in tx.problems]
+
+
+def test_a_folder_that_cannot_be_listed(mini, monkeypatch):
+    def refuse(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    assert esco._locate(mini) == ({}, [esco.Problem("cannot list the folder: Permission denied", where=str(mini),
+                                                    severity="warning")])
+    assert not esco.is_esco(mini)
+
+
+def test_a_truncated_zip_is_named_as_not_a_valid_zip_archive(tmp_path):
+    folder = tmp_path / "esco-zipped"
+    data = write_zip(folder / "classification-en-csv.zip", CLASSIFICATION).read_bytes()
+    (folder / "classification-en-csv.zip").write_bytes(data[: len(data) // 2])
+    write_zip(folder / "relations-csv.zip", RELATIONS)
+    zip_path = re.escape(str(folder / "classification-en-csv.zip"))
+    with pytest.raises(TaxonomyError, match=rf"not a taxonomy skillmatch can read.*\n  {zip_path}: not a valid zip "
+                                            r"archive \(File is not a zip file\); skipped"):
+        load_taxonomy(folder)
+
+
+@pytest.mark.parametrize("garbage", [b"\x00\x01\x02\x03", b'"",",",",",', b"care  for patients", b"b"])
+def test_a_damaged_zip_member_is_named_as_not_a_valid_zip_archive(tmp_path, garbage):
+    """Bytes changed inside a member (the directory intact): the member's checksum fails.
+    Garbage that breaks the CSV first (NUL bytes, quotes, commas; the checksum is checked at
+    the member's end, far behind) is still reported as the damaged zip; one changed letter
+    reads as CSV and fails at the end."""
+    folder = tmp_path / "esco-zipped"
+    archive = folder / "classification-en-csv.zip"
+    padding = "".join(f"KnowledgeSkillCompetence,{E}skill/pad{k},skill/competence,,pad {k},,,released,,,,,\n"
+                      for k in range(3000))
+    with zipfile.ZipFile(write_files(folder, {}) / archive.name, "w", zipfile.ZIP_STORED) as out:
+        for name, text in {**CLASSIFICATION, "skills_en.csv": SKILLS + padding}.items():
+            out.writestr(name, text)
+    write_zip(folder / "relations-csv.zip", RELATIONS)
+    data = archive.read_bytes()
+    at = data.index(b"care for patients")
+    archive.write_bytes(data[:at] + garbage + data[at + len(garbage):])
+    with pytest.raises(TaxonomyError, match=rf"^1 problem.*\n  {re.escape(str(archive))}: not a valid zip archive "
+                                            r"\(BadZipFile reading 'skills_en\.csv': Bad CRC-32 for file "
+                                            r"'skills_en\.csv'\)$"):
+        load_taxonomy(folder, cache=False)
+
+
+def test_the_hierarchy_files_may_leave_empty_cells_out_but_other_files_not(mini):
+    # HIERARCHY's rows are short, as ESCO writes them (see test_groups_hierarchy_and_related_skills)
+    short = OCCUPATIONS.replace(",Programmers program.,2512.1\n", "\n")
+    (mini / "occupations_en.csv").write_text(short, encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"occupations_en\.csv line 4: 12 fields where the header has 14 \(cells "
+                                            r"missing at the end of the line\?\)"):
+        esco.load_esco(mini)
+
+
+def test_a_stray_quote_in_an_esco_file_names_file_and_line(mini):
+    (mini / "occupations_en.csv").write_text(OCCUPATIONS.replace(",2512,programmer,", ',2512,"programmer,'),
+                                             encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"occupations_en\.csv line 4: a quoted value opened in this record is "
+                                            r"never closed: the file ends inside it at line 4; a stray '\"' at the "
+                                            r"start of a field\?"):
         esco.load_esco(mini)
 
 
@@ -295,9 +431,9 @@ def test_real_esco_counts(esco):
 
 
 def test_real_esco_relations_add_up_to_the_file(esco, shared_data):
-    with zipfile.ZipFile(shared_data / "esco-v1.1.1" / "relations-csv.zip") as archive:
-        with archive.open("occupationSkillRelations.csv") as raw:
-            rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")))
+    with zipfile.ZipFile(shared_data / "esco-v1.1.1" / "relations-csv.zip") as archive, \
+            archive.open("occupationSkillRelations.csv") as raw:
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")))
     assert len(rows) == 123_855
     skipped = [n for n, row in enumerate(rows, 2) if row["occupationUri"] == DANGLING]
     assert len(skipped) == 67

@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-rdflib = pytest.importorskip("rdflib")
+from skillmatch.models import IMPORTANCE_CODES
+from skillmatch.problems import TaxonomyError
+from skillmatch.taxonomy import detect_format, load_taxonomy, rdf  # rdf imports rdflib only when loading
 
-from skillmatch.models import IMPORTANCE_CODES  # noqa: E402
-from skillmatch.problems import TaxonomyError  # noqa: E402
-from skillmatch.taxonomy import detect_format, load_taxonomy  # noqa: E402
-from skillmatch.taxonomy import rdf  # noqa: E402
+rdflib = pytest.importorskip("rdflib")
 
 MINI = Path(__file__).parent / "data" / "competentnl-mini.ttl"
 
@@ -86,6 +85,45 @@ def test_folder_of_ttl_is_detected_and_loaded(tmp_path, monkeypatch):
                                          " cnlo:requiresHATEssential hc:B .\n")
     with pytest.raises(TaxonomyError, match=r"more\.ttl record '.*/occupation/Y'"):
         load_taxonomy(folder)
+
+
+def test_only_the_files_directly_in_the_folder_are_read(tmp_path, monkeypatch):
+    def walk(*args, **kwargs):
+        raise AssertionError("RDF detection must not search subfolders")
+
+    monkeypatch.setattr(Path, "rglob", walk)
+    folder = tmp_path / "projects"
+    (folder / "a" / "b").mkdir(parents=True)
+    write(folder / "a" / "b", "deep.ttl", MINIMAL)  # two levels down: not looked at
+    assert not rdf.is_rdf(folder) and rdf.source_files(folder) == []
+    with pytest.raises(TaxonomyError, match=r"projects: not a taxonomy skillmatch can read"):
+        load_taxonomy(folder)
+    write(folder, "top.ttl", MINIMAL)
+    assert rdf.source_files(folder) == [folder / "top.ttl"]
+    assert load_taxonomy(folder, cache=False).n_occupations == 1
+
+
+def test_a_folder_that_cannot_be_listed_holds_no_rdf(tmp_path, monkeypatch):
+    write(tmp_path, "graph.ttl", MINIMAL)
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    assert not rdf.is_rdf(tmp_path) and rdf.source_files(tmp_path) == []
+
+
+def test_a_dangling_link_in_the_folder_is_skipped_with_a_warning(tmp_path):
+    folder = tmp_path / "competentnl"
+    folder.mkdir()
+    write(folder, "graph.ttl", MINIMAL)
+    (folder / "moved.ttl").symlink_to(folder / "nowhere.ttl")
+    assert rdf.source_files(folder) == [folder / "graph.ttl"]
+    taxonomy = load_taxonomy(folder, cache=False)
+    assert [str(p) for p in taxonomy.problems] == [
+        (f"warning: {folder / 'moved.ttl'}: is a symbolic link to {str(folder / 'nowhere.ttl')!r}, which does not "
+         "exist or cannot be reached; skipped")]
+    assert taxonomy.n_occupations == 1
 
 
 # --- the mini graph ---------------------------------------------------------------------------

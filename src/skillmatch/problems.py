@@ -8,8 +8,11 @@ Loaders collect all problems of a source before they raise, so one run shows the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
+
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class Problem:
     record: str | None = None
     field: str | None = None
     value: object = None
-    severity: Literal["error", "warning"] = "error"
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         place = self.where
@@ -77,6 +80,13 @@ class InputError(SkillmatchError, ValueError):
 
 class TaxonomyError(InputError):
     """The taxonomy could not be loaded or is not consistent."""
+
+
+class DamagedTaxonomyError(TaxonomyError):
+    """A compiled taxonomy (a cache entry, or a folder written by ``Taxonomy.save``) that was
+    altered or damaged: its files do not match the content hash stored with them, or cannot
+    be read. :func:`~skillmatch.taxonomy.load_taxonomy` rebuilds such a cache entry from the
+    source; loading the folder directly raises this error."""
 
 
 def closest(value: str, choices: Iterable[str], limit: int = 1) -> list[str]:

@@ -11,11 +11,13 @@ validation point of the taxonomy layer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from pydantic import BaseModel, ValidationError
 
 from ..models import (
@@ -27,7 +29,7 @@ from ..models import (
     Sector,
     TrainingModule,
 )
-from ..problems import Problem, TaxonomyError, closest
+from ..problems import Problem, Severity, TaxonomyError, closest
 from .core import KIND_CODES, LabelTable, Taxonomy
 
 _KIND_OF_MODEL: dict[type[BaseModel], str] = {
@@ -56,13 +58,11 @@ def pydantic_problems(exc: ValidationError, where: Where, record: str | None = N
     for err in exc.errors():
         loc = [str(x) for x in err["loc"]]
         field = ".".join(loc) if loc else None
-        if columns and field in columns:
+        if columns and field is not None and field in columns:
             field = columns[field]
         elif columns and loc and loc[0] in columns:
             field = ".".join([columns[loc[0]], *loc[1:]])
-        msg = err["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+        msg = err["msg"].removeprefix("Value error, ")
         missing = err["type"] == "missing"
         if missing:  # CSV loaders drop empty cells, so "missing" is what an empty cell looks like
             msg = "a value is required; the field is empty or missing"
@@ -95,7 +95,7 @@ class TaxonomyBuilder:
     # --- adding records -----------------------------------------------------------------------
 
     def problem(self, message: str, where: Where, *, field: str | None = None, value: Any = None,
-                record: str | None = None, severity: str = "error") -> None:
+                record: str | None = None, severity: Severity = "error") -> None:
         self.problems.append(Problem(message, where=where.file, line=where.line, record=record or where.record,
                                      field=field, value=value, severity=severity))
 
@@ -175,7 +175,7 @@ class TaxonomyBuilder:
         return index
 
     def _ref(self, value: str, index: Mapping[str, int], what: str, where: Where, field: str,
-             record: str | None = None, severity: str = "error") -> int | None:
+             record: str | None = None, severity: Severity = "error") -> int | None:
         pos = index.get(value)
         if pos is None and value in self.rejected.get(what.split()[-1], ()):
             return None  # the record itself was rejected and reported where it is defined
@@ -197,7 +197,7 @@ class TaxonomyBuilder:
         for start in range(n):
             if colour[start] != WHITE:
                 continue
-            stack: list[tuple[int, Iterable[int]]] = [(start, iter(edges.get(start, ())))]
+            stack: list[tuple[int, Iterator[int]]] = [(start, iter(edges.get(start, ())))]
             path = [start]
             colour[start] = GREY
             while stack:
@@ -208,7 +208,7 @@ class TaxonomyBuilder:
                     stack.pop()
                     path.pop()
                 elif colour[nxt] == GREY:
-                    cycles.append(path[path.index(nxt):] + [nxt])
+                    cycles.append([*path[path.index(nxt):], nxt])
                 elif colour[nxt] == WHITE:
                     colour[nxt] = GREY
                     stack.append((nxt, iter(edges.get(nxt, ()))))
@@ -253,12 +253,12 @@ class TaxonomyBuilder:
 
         related: dict[tuple[int, int], float] = {}
         for a, b, strength, where in self.related:
-            i = self._ref(a, concept_index, "concept", where, "source")
-            j = self._ref(b, concept_index, "concept", where, "target")
-            if i is None or j is None:
+            source = self._ref(a, concept_index, "concept", where, "source")
+            target = self._ref(b, concept_index, "concept", where, "target")
+            if source is None or target is None:
                 continue
-            key = (min(i, j), max(i, j))
-            related[key] = max(related.get(key, 0.0), strength)
+            pair = (min(source, target), max(source, target))
+            related[pair] = max(related.get(pair, 0.0), strength)
 
         sector_ids = {s.id for s, _ in self.sectors}
         for o, where in zip(occupations, occupation_where):
@@ -269,19 +269,19 @@ class TaxonomyBuilder:
         req_rows, req_cols, req_imp, req_lvl = [], [], [], []
         seen_req: dict[tuple[int, int], Where] = {}
         for occ, concept, code, level, where in self.requirements:
-            i = self._ref(occ, occupation_index, "occupation", where, "occupation")
-            j = self._ref(concept, concept_index, "concept", where, "concept", record=occ)
-            if i is None or j is None:
+            row = self._ref(occ, occupation_index, "occupation", where, "occupation")
+            col = self._ref(concept, concept_index, "concept", where, "concept", record=occ)
+            if row is None or col is None:
                 continue
-            if (i, j) in seen_req:
-                w = seen_req[(i, j)]
+            if (row, col) in seen_req:
+                w = seen_req[(row, col)]
                 at = f"{w.file} line {w.line}" if w.line is not None else w.file
                 self.problem(f"requirement listed twice for this occupation (first at {at})", where,
                              field="concept", value=concept, record=occ)
                 continue
-            seen_req[(i, j)] = where
-            req_rows.append(i)
-            req_cols.append(j)
+            seen_req[(row, col)] = where
+            req_rows.append(row)
+            req_cols.append(col)
             req_imp.append(code)
             req_lvl.append(level)
         with_reqs = set(req_rows)
@@ -309,8 +309,8 @@ class TaxonomyBuilder:
                 ms_rows.append(i)
                 ms_cols.append(j)
                 ms_lvl.append(float(s.level))
-            for p in m.prerequisites:
-                j = self._ref(p, module_index, "module", where, "prerequisites", record=m.id)
+            for prerequisite in m.prerequisites:
+                j = self._ref(prerequisite, module_index, "module", where, "prerequisites", record=m.id)
                 if j is not None:
                     prereq_edges.setdefault(i, []).append(j)
             for r in m.regions:
@@ -337,12 +337,12 @@ class TaxonomyBuilder:
                 w = step_where[k] if step_where else where
                 self.problem(f"steps must be numbered 1..{len(numbers)} without gaps or repeats, found "
                              f"{sorted(numbers)}", w, field="step", record=p.id, value=numbers[k])
-            for k, s in enumerate(p.steps):
+            for k, step in enumerate(p.steps):
                 w = step_where[k] if step_where else where
-                if s.from_occupation:
-                    self._ref(s.from_occupation, occupation_index, "occupation", w, "from_occupation", record=p.id)
-                self._ref(s.to_occupation, occupation_index, "occupation", w, "to_occupation", record=p.id)
-                for mod in s.modules:
+                if step.from_occupation:
+                    self._ref(step.from_occupation, occupation_index, "occupation", w, "from_occupation", record=p.id)
+                self._ref(step.to_occupation, occupation_index, "occupation", w, "to_occupation", record=p.id)
+                for mod in step.modules:
                     self._ref(mod, module_index, "module", w, "modules", record=p.id)
 
         if strict:
@@ -404,7 +404,8 @@ class TaxonomyBuilder:
         )
 
 
-def csr_from_triples(rows, cols, datas: list[np.ndarray], shape: tuple[int, int]) -> list[sp.csr_matrix]:
+def csr_from_triples(rows: ArrayLike, cols: ArrayLike, datas: list[np.ndarray],
+                     shape: tuple[int, int]) -> list[sp.csr_matrix]:
     """CSR matrices sharing one sparsity pattern (sorted indices), one per data array.
 
     Positions must be unique (the builder rejects duplicates before this point).

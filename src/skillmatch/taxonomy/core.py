@@ -11,11 +11,18 @@ pickle) that reloads the full ESCO set in well under a second.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import os
+import re
+import uuid
 import zipfile
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,19 +30,23 @@ import scipy.sparse as sp
 from ..models import (
     IMPORTANCE_NAMES,
     Concept,
+    ConceptKind,
     DevelopmentPath,
+    Importance,
     Occupation,
     Region,
     Requirement,
     Sector,
     TrainingModule,
 )
-from ..problems import Problem, TaxonomyError, closest
+from ..problems import DamagedTaxonomyError, Problem, TaxonomyError, closest
 
-KIND_CODES = {"capability": 0, "knowledge": 1, "group": 2}
-KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+KIND_CODES: dict[ConceptKind, int] = {"capability": 0, "knowledge": 1, "group": 2}
+KIND_NAMES: dict[int, ConceptKind] = {v: k for k, v in KIND_CODES.items()}
 COMPILED_FORMAT = "skillmatch-compiled"
-COMPILED_VERSION = 1
+#: 2: meta.json carries a content hash over both files
+COMPILED_VERSION = 2
+ARRAYS_FILE, META_FILE = "arrays.npz", "meta.json"
 
 
 @dataclass
@@ -68,7 +79,7 @@ def _csr_parts(name: str, m: sp.csr_matrix) -> dict[str, np.ndarray]:
     return {f"{name}.indptr": m.indptr, f"{name}.indices": m.indices, f"{name}.data": m.data, f"{name}.shape": np.asarray(m.shape)}
 
 
-def _csr_from(arrays, name: str) -> sp.csr_matrix:
+def _csr_from(arrays: dict[str, np.ndarray], name: str) -> sp.csr_matrix:
     shape = tuple(int(x) for x in arrays[f"{name}.shape"])
     return sp.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]), shape=shape)
 
@@ -243,7 +254,8 @@ class Taxonomy:
         o = self.occupations
         lo, hi = self.requirements.indptr[i], self.requirements.indptr[i + 1]
         reqs = tuple(
-            Requirement(skill=self.concepts.ids[j], importance=IMPORTANCE_NAMES[int(imp)], level=int(lvl))
+            Requirement(skill=self.concepts.ids[j], importance=cast(Importance, IMPORTANCE_NAMES[int(imp)]),
+                        level=int(lvl))
             for j, imp, lvl in zip(
                 self.requirements.indices[lo:hi], self.requirements.data[lo:hi], self.requirement_levels.data[lo:hi]
             )
@@ -299,14 +311,14 @@ class Taxonomy:
 
     def ancestors(self, i: int) -> list[int]:
         """All broader concepts of ``i``, nearest first, each once."""
-        seen: list[int] = []
-        frontier = list(self.broader_of(i))
+        seen: dict[int, None] = {}  # insertion-ordered set: O(1) membership in a polyhierarchy
+        frontier = deque(int(j) for j in self.broader_of(i))
         while frontier:
-            j = int(frontier.pop(0))
+            j = frontier.popleft()
             if j not in seen:
-                seen.append(j)
-                frontier.extend(self.broader_of(j))
-        return seen
+                seen[j] = None
+                frontier.extend(int(k) for k in self.broader_of(j))
+        return list(seen)
 
     def occupations_in_sector(self, sector: str) -> np.ndarray:
         return np.array([i for i, s in enumerate(self.occupation_sector) if s == sector], dtype=np.int64)
@@ -314,7 +326,18 @@ class Taxonomy:
     # --- compiled form ------------------------------------------------------------------------
 
     def save(self, folder: str | Path) -> Path:
-        """Write the compiled form (``arrays.npz`` + ``meta.json``) into ``folder``."""
+        """Write the compiled form (``arrays.npz`` + ``meta.json``) into ``folder``.
+
+        ``meta.json`` starts with ``"content_sha256"``: a SHA-256 over the bytes of
+        ``arrays.npz`` and of the rest of ``meta.json``, which :meth:`load_compiled` checks,
+        so that an edited file, a swapped pair or a half-finished write is found instead of
+        mapping URIs to the wrong columns. It detects accidents, it is not a signature.
+
+        Each file is written under a unique temporary name in ``folder`` and moved into place
+        with ``os.replace``, the arrays first: a reader sees each file whole, old or new, and
+        a pair of an old and a new file fails the hash check. The bytes depend only on the
+        content (no timestamps), so processes saving the same taxonomy write the same files.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"concept_kind": self.concept_kind, "concept_level": self.concept_level}
@@ -336,38 +359,37 @@ class Taxonomy:
             "sectors": [s.model_dump(mode="json") for s in self.sectors.values()],
             "problems": [p.__dict__ | {"value": _json_value(p.value)} for p in self.problems],
         }
-        # write to temporary names first so a crash never leaves a half-written cache behind
-        tmp_npz, tmp_json = folder / "arrays.tmp.npz", folder / "meta.tmp.json"
-        np.savez(tmp_npz, **arrays)
-        tmp_json.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        tmp_npz.replace(folder / "arrays.npz")
-        tmp_json.replace(folder / "meta.json")
+        arrays_bytes = _npz_bytes(arrays)
+        body = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+        digest = _content_hash(arrays_bytes, body)
+        write_atomic(folder / ARRAYS_FILE, arrays_bytes)
+        write_atomic(folder / META_FILE, _HASH_HEAD % digest.encode("ascii") + body[1:])
         return folder
 
     @classmethod
     def load_compiled(cls, folder: str | Path) -> Taxonomy:
-        """Read a folder written by :meth:`save`."""
+        """Read a folder written by :meth:`save`.
+
+        Raises
+        ------
+        TaxonomyError
+            When ``meta.json`` is absent or of another format or version (a cache entry of
+            another skillmatch version, say).
+        DamagedTaxonomyError
+            When the files were altered or damaged: they do not match their content hash,
+            or cannot be read.
+        """
         folder = Path(folder)
-        meta_file = folder / "meta.json"
+        meta, arrays_bytes = _read_compiled(folder)
         try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
-            raise TaxonomyError([Problem(f"cannot read compiled taxonomy: {exc}", where=str(meta_file))]) from None
-        if not isinstance(meta, dict):
-            meta = {"format": None, "format_version": None}
-        if meta.get("format") != COMPILED_FORMAT or meta.get("format_version") != COMPILED_VERSION:
-            raise TaxonomyError(
-                [Problem(f"expected format {COMPILED_FORMAT!r} version {COMPILED_VERSION}, "
-                         f"found {meta.get('format')!r} version {meta.get('format_version')!r}", where=str(meta_file))]
-            )
-        try:
-            with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
-                arrays = dict(arrays)
+            with np.load(io.BytesIO(arrays_bytes), allow_pickle=False) as npz:
+                arrays = dict(npz)
             return cls._from_compiled(meta, arrays)
         except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
-            # a truncated or hand-edited cache: say so, so that load_taxonomy rebuilds it
-            raise TaxonomyError([Problem(f"compiled taxonomy is damaged ({type(exc).__name__}: {exc})",
-                                         where=str(folder))]) from None
+            # the hash holds, so the files are as they were written (by a bug, or by another skillmatch
+            # with the same format version): say what is wrong, so that load_taxonomy rebuilds the entry
+            raise DamagedTaxonomyError([Problem(f"compiled taxonomy is damaged ({type(exc).__name__}: {exc})",
+                                                where=str(folder))]) from None
 
     @classmethod
     def _from_compiled(cls, meta: dict, arrays: dict[str, np.ndarray]) -> Taxonomy:
@@ -402,3 +424,93 @@ def _json_value(value: object) -> object:
         return repr(value)
     return value
 
+
+#: ``meta.json`` opens with the content hash, at a fixed place, so that it can be checked
+#: on the file's bytes without parsing and writing the JSON again
+_HASH_HEAD = b'{"content_sha256": "%s", '
+_HASH_HEAD_PATTERN = re.compile(rb'\{"content_sha256": "([0-9a-f]{64})", ')
+
+
+def _content_hash(arrays_bytes: bytes, body: bytes) -> str:
+    """SHA-256 over the arrays file and the rest of ``meta.json`` (each length-prefixed)."""
+    h = hashlib.sha256()
+    for part in (arrays_bytes, body):
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """``arrays`` as an ``.npz`` archive (what ``np.savez`` writes, read by ``np.load``),
+    with a fixed date on every member, so that equal arrays give equal bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a unique temporary name in the same folder, then
+    ``os.replace``: a reader sees the old file or the new one, never a part of either, and
+    two writers never write into the same temporary file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+    # O_EXCL: the name is ours alone; mode 0o666 lets the umask decide, as for any new file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _read_compiled(folder: Path) -> tuple[dict[str, Any], bytes]:
+    """The parsed ``meta.json`` of a compiled folder and the bytes of its ``arrays.npz``,
+    checked against the content hash; the errors of :meth:`Taxonomy.load_compiled`."""
+    meta_file = folder / META_FILE
+    try:
+        text = meta_file.read_bytes()
+    except FileNotFoundError:
+        raise TaxonomyError([Problem("no compiled taxonomy here: meta.json is absent", where=str(meta_file))]) from None
+    except OSError as exc:
+        raise DamagedTaxonomyError([Problem(f"cannot read compiled taxonomy: {exc}", where=str(meta_file))]) from None
+    try:
+        meta = json.loads(text.decode("utf-8"))
+    except ValueError as exc:  # bad JSON or bad UTF-8
+        raise DamagedTaxonomyError([Problem(f"cannot read compiled taxonomy: {exc}", where=str(meta_file))]) from None
+    if not isinstance(meta, dict):
+        meta = {"format": None, "format_version": None}
+    if meta.get("format") != COMPILED_FORMAT or meta.get("format_version") != COMPILED_VERSION:
+        raise TaxonomyError(
+            [Problem(f"expected format {COMPILED_FORMAT!r} version {COMPILED_VERSION}, "
+                     f"found {meta.get('format')!r} version {meta.get('format_version')!r}", where=str(meta_file))]
+        )
+    head = _HASH_HEAD_PATTERN.match(text)
+    if head is None:
+        raise DamagedTaxonomyError([Problem(
+            "the compiled taxonomy was altered or damaged: meta.json does not start with its content hash "
+            '("content_sha256"), as skillmatch writes it; was it edited or rewritten by hand?', where=str(meta_file))])
+    try:
+        arrays_bytes = (folder / ARRAYS_FILE).read_bytes()
+    except OSError as exc:
+        raise DamagedTaxonomyError([Problem(f"the compiled taxonomy is damaged: cannot read {ARRAYS_FILE} "
+                                            f"({exc.strerror or exc})", where=str(folder))]) from None
+    if _content_hash(arrays_bytes, b"{" + text[head.end():]) != head.group(1).decode("ascii"):
+        raise DamagedTaxonomyError([Problem(
+            f"the compiled taxonomy was altered or damaged: {META_FILE} and {ARRAYS_FILE} do not match the content "
+            "hash written with them (a file edited by hand, swapped, or cut short)", where=str(folder))])
+    return meta, arrays_bytes
+
+
+def compiled_is_whole(folder: str | Path) -> bool:
+    """True when ``folder`` holds a compiled taxonomy of this version that matches its content hash."""
+    try:
+        _read_compiled(Path(folder))
+    except TaxonomyError:
+        return False
+    return True

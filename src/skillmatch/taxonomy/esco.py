@@ -1,7 +1,10 @@
 """Loader for ESCO v1.x CSV downloads (English), with optional Dutch labels.
 
 Reads a folder holding either the extracted CSV files or the two zips of the download
-(``classification-en-csv.zip`` and ``relations-csv.zip``):
+(``classification-en-csv.zip`` and ``relations-csv.zip``), directly in it: subfolders are
+not searched. A zip archive in the folder that is not valid, or a dangling symbolic link
+where an ESCO file would be, is skipped with a warning (and named in the error when a
+required file is then missing):
 
 - ``skills_en.csv`` (skills and knowledge) and ``skillGroups_en.csv`` plus the groups named
   in ``skillsHierarchy_en.csv`` (v1.1.1 names seven groups there that ``skillGroups_en.csv``
@@ -24,16 +27,17 @@ English file) and/or a ``skillsHierarchy_nl*.csv``; their labels are merged by U
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..models import Concept, Occupation
+from ..problems import Problem, Severity, TaxonomyError
 from .build import TaxonomyBuilder, Where
 from .core import Taxonomy
-from .tables import open_text, read_table
-from ..problems import Problem, TaxonomyError
+from .tables import open_text, read_table, unreadable
 
 FILES = {
     "skills": "skills_en.csv",
@@ -48,35 +52,63 @@ REQUIRED = ("skills", "occupations", "occupation_relations")
 DEFAULT_RELATED_STRENGTH = {"essential": 0.5, "optional": 0.35}
 
 
-def _locate(folder: Path) -> dict[str, tuple[Path, str | None]]:
-    """Logical file name -> (path, zip member or None), searching files first, then zips."""
+def _locate(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list[Problem]]:
+    """Logical file name -> (path, zip member or None), CSV files first, then zips.
+
+    Only the entries directly in ``folder`` are looked at, never its subfolders: a folder
+    of projects must not be searched (nor ``/``), and files from two downloads must not be
+    mixed. Also returns a warning for each entry that was skipped although it could have
+    held an ESCO file: a dangling symbolic link, a zip archive that is not valid.
+    """
     found: dict[str, tuple[Path, str | None]] = {}
+    skipped: list[Problem] = []
     wanted = {v.lower(): k for k, v in FILES.items()}
-    for path in sorted(folder.rglob("*.csv")):
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        return found, [Problem(f"cannot list the folder: {exc.strerror or exc}", where=str(folder), severity="warning")]
+    for path in entries:
         key = wanted.get(path.name.lower())
-        if key and key not in found:
-            found[key] = (path, None)
-    for path in sorted(folder.rglob("*.zip")):
+        if key and key not in found and path.suffix.lower() == ".csv":
+            why = unreadable(path)
+            if why:
+                skipped.append(Problem(f"{why}; skipped", where=str(path), severity="warning"))
+            else:
+                found[key] = (path, None)
+    for path in entries:
+        if path.suffix.lower() != ".zip":
+            continue
+        why = unreadable(path)
+        if why:
+            skipped.append(Problem(f"{why}; skipped", where=str(path), severity="warning"))
+            continue
         try:
             with zipfile.ZipFile(path) as archive:
                 names = archive.namelist()
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, OSError) as exc:
+            skipped.append(Problem(f"not a valid zip archive ({exc}); skipped", where=str(path), severity="warning"))
             continue
         for name in names:
             key = wanted.get(Path(name).name.lower())
             if key and key not in found:
                 found[key] = (path, name)
-    return found
+    return found, skipped
 
 
 def is_esco(path: Path) -> bool:
-    return path.is_dir() and all(k in _locate(path) for k in REQUIRED)
+    return path.is_dir() and all(k in _locate(path)[0] for k in REQUIRED)
+
+
+def skipped_entries(folder: Path) -> list[Problem]:
+    """Entries of ``folder`` that could have held ESCO files but cannot be read (as errors,
+    to explain a file that is not found)."""
+    return [dataclasses.replace(p, severity="error") for p in _locate(folder)[1]] if folder.is_dir() else []
 
 
 def source_files(folder: Path, dutch: Path | None = None) -> list[Path]:
-    files = sorted({p for p, _ in _locate(folder).values()})
+    files = sorted({p for p, _ in _locate(folder)[0].values()})
     if dutch is not None:
-        files += sorted(Path(dutch).glob("*.csv"))
+        files += sorted(p for p in Path(dutch).glob("*.csv") if p.is_file())
     return files
 
 
@@ -93,23 +125,27 @@ def load_esco(folder: str | Path, *, dutch: str | Path | None = None, strict: bo
               optional_as: str = "somewhat", related_strength: dict[str, float] | None = None) -> Taxonomy:
     """Load ESCO v1.x CSV from ``folder`` (files or the download's zips)."""
     folder = Path(folder)
-    files = _locate(folder)
+    files, skipped = _locate(folder)
     missing = [FILES[k] for k in REQUIRED if k not in files]
     if missing:
-        raise TaxonomyError([Problem(f"ESCO file {m} not found (as a file or inside a zip)", where=str(folder))
-                             for m in missing])
+        # the skipped entries may be why: name them too, as errors
+        raise TaxonomyError([*(Problem(f"ESCO file {m} not found (as a file or inside a zip directly in this folder)",
+                                       where=str(folder)) for m in missing),
+                             *(dataclasses.replace(p, severity="error") for p in skipped)])
     if optional_as not in ("essential", "important", "somewhat"):
         raise TaxonomyError([Problem("expected 'essential', 'important' or 'somewhat'", field="optional_as",
                                      value=optional_as)])
     strengths = {**DEFAULT_RELATED_STRENGTH, **(related_strength or {})}
     b = TaxonomyBuilder(name="ESCO", source=str(folder))
+    b.problems.extend(skipped)
 
     def rows(key: str, required: tuple[str, ...]) -> Iterator[tuple[Where, dict[str, str]]]:
         if key not in files:
             return
         path, member = files[key]
         with open_text(path, member) as stream:
-            for line, row in read_table(stream, FILES[key], required):
+            # ESCO writes the hierarchy's rows without their empty cells at the end
+            for line, row in read_table(stream, FILES[key], required, ragged=key == "hierarchy"):
                 yield Where(FILES[key], line), row
 
     nl_occupations: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -120,12 +156,16 @@ def load_esco(folder: str | Path, *, dutch: str | Path | None = None, strict: bo
             raise TaxonomyError([Problem("expected a folder with occupations_nl.csv and/or skillsHierarchy_nl*.csv",
                                          where=str(dutch))])
         for path in sorted(dutch.glob("*.csv")):
+            why = unreadable(path)
+            if why:
+                b.problems.append(Problem(f"{why}; skipped", where=str(path), severity="warning"))
+                continue
             with open_text(path) as stream:
                 if path.name.startswith("occupations_nl"):
                     for _, row in read_table(stream, path.name, ("conceptUri", "preferredLabel", "altLabels")):
                         nl_occupations[row["conceptUri"]] = (row["preferredLabel"], _labels(row["altLabels"]))
                 elif path.name.startswith("skillsHierarchy_nl"):
-                    for _, row in read_table(stream, path.name):
+                    for _, row in read_table(stream, path.name, ragged=True):
                         for level in range(4):
                             uri = row.get(f"Level {level} URI", "")
                             if uri and row.get(f"Level {level} preferred term"):
@@ -195,17 +235,17 @@ def load_esco(folder: str | Path, *, dutch: str | Path | None = None, strict: bo
 
     dangling_occ: Counter[str] = Counter()
     dangling_skill: Counter[str] = Counter()
-    first_line: dict[str, int | None] = {}  # dangling URI -> line of its first relation
+    first_line: dict[str, int] = {}  # dangling URI -> line of its first relation
     importance = {"essential": "essential", "optional": optional_as}
     for where, row in rows("occupation_relations", ("occupationUri", "relationType", "skillUri")):
         occ, skill = row["occupationUri"], row["skillUri"]
         if occ not in occupation_ids:
             dangling_occ[occ] += 1
-            first_line.setdefault(occ, where.line)
+            first_line.setdefault(occ, where.line or 0)
             continue
         if skill not in skill_ids:
             dangling_skill[skill] += 1
-            first_line.setdefault(skill, where.line)
+            first_line.setdefault(skill, where.line or 0)
             continue
         imp = importance.get(row["relationType"])
         if imp is None:
@@ -214,7 +254,7 @@ def load_esco(folder: str | Path, *, dutch: str | Path | None = None, strict: bo
             continue
         b.add_requirement(occ, skill, imp, 3.0, where)
 
-    severity = "error" if strict else "warning"
+    severity: Severity = "error" if strict else "warning"
     rel_file, what = FILES["occupation_relations"], {"occupation": (dangling_occ, FILES["occupations"]),
                                                      "skill": (dangling_skill, FILES["skills"])}
     for kind, (counter, table) in what.items():

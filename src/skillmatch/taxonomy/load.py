@@ -9,26 +9,38 @@ ESCO v1.x CSV                          a folder with ``skills_en.csv`` … or th
 CompetentNL RDF                        a ``.ttl``/``.nt``/``.n3``/``.rdf``/``.owl``/``.jsonld`` file, or a folder
 =====================================  ===========================================
 
+Only the named folder is looked at, never its subfolders (see each loader), so that a
+path such as ``/`` or a folder of projects is refused at once instead of searched.
+
 Parsed sources are compiled (arrays + JSON, no pickle) into a cache folder keyed by the
 source files' names, sizes and modification times and the loader options, so the second
 load of the full ESCO set takes a fraction of a second. The cache lives in
 ``$SKILLMATCH_CACHE_DIR`` or else ``~/.cache/skillmatch``; ``cache=False`` skips it.
+An entry is written in full under a unique temporary folder and renamed into place, so
+processes that fill one cache at the same time never see each other's half-written
+files; an entry that fails its content hash (edited, swapped, cut short) is rebuilt from
+the source, with a warning in ``taxonomy.problems``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
-from ..problems import Problem, TaxonomyError
+from ..problems import DamagedTaxonomyError, Problem, TaxonomyError
 from . import esco, native, rdf
-from .core import COMPILED_FORMAT, Taxonomy
+from .core import COMPILED_FORMAT, META_FILE, Taxonomy, compiled_is_whole
+from .tables import unreadable
 
 #: bump when a loader changes what it produces, so old caches are not reused
-LOADER_VERSION = 2
+#: (3: tables are read with strict quoting and whole records; sources are not searched recursively)
+LOADER_VERSION = 3
 
 
 def cache_dir() -> Path:
@@ -52,9 +64,22 @@ def shipped_taxonomy_path() -> Path:
 
 
 def detect_format(path: Path) -> str:
-    """'native', 'compiled', 'esco' or 'rdf'; a TaxonomyError explaining what was expected otherwise."""
+    """'native', 'compiled', 'esco' or 'rdf'; a TaxonomyError explaining what was expected otherwise.
+
+    Looks at ``path`` itself and the entries directly in it, never deeper.
+    """
+    path = Path(path)
+    try:
+        return _detect(path)
+    except OSError as exc:  # e.g. a folder that may not be read
+        raise TaxonomyError([Problem(f"cannot read: {exc.strerror or exc}", where=str(path))]) from None
+
+
+def _detect(path: Path) -> str:
     if not path.exists():
-        raise TaxonomyError([Problem("no such file or folder", where=str(path))])
+        why = unreadable(path)
+        raise TaxonomyError([Problem("no such file or folder" if why == "does not exist" else str(why),
+                                     where=str(path))])
     if path.is_dir():
         if native.is_native(path):
             return "native"
@@ -72,16 +97,51 @@ def detect_format(path: Path) -> str:
     raise TaxonomyError([Problem(
         "not a taxonomy skillmatch can read: expected a folder with manifest.json (skillmatch format), "
         "meta.json (compiled), ESCO CSV files (skills_en.csv, occupations_en.csv, occupationSkillRelations.csv, "
-        "or the zips that hold them), or an RDF file (.ttl, .nt, .n3, .rdf, .owl, .xml, .jsonld)", where=str(path))])
+        "or the zips that hold them) directly in it, or an RDF file (.ttl, .nt, .n3, .rdf, .owl, .xml, .jsonld)",
+        where=str(path)), *esco.skipped_entries(path)])
 
 
 def _fingerprint(fmt: str, files: list[Path], options: dict[str, Any]) -> str:
     h = hashlib.sha256()
     h.update(json.dumps([fmt, LOADER_VERSION, options], sort_keys=True, default=str).encode())
     for f in files:
-        st = f.stat()
+        try:
+            st = f.stat()
+        except OSError:  # gone since it was listed: the loader reports it; the key just differs
+            h.update(f"{f}|missing".encode())
+            continue
         h.update(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
     return h.hexdigest()[:24]
+
+
+def _store(taxonomy: Taxonomy, target: Path) -> None:
+    """Publish ``taxonomy`` as the cache entry ``target``, atomically.
+
+    The entry is written in full into a unique temporary folder next to ``target`` and
+    renamed into place (a rename is atomic, and refused when ``target`` is a folder that is
+    not empty). When another process published the entry first, its copy is kept: the
+    same key means the same content. A damaged entry is moved aside and replaced.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+    os.mkdir(tmp)
+    try:
+        taxonomy.save(tmp)
+        for _ in range(3):
+            try:
+                os.rename(tmp, target)
+                return
+            except OSError:
+                if not target.exists():
+                    continue  # moved aside by another process in between: try again
+            if compiled_is_whole(target):
+                return  # another process was first
+            old = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.old")
+            with contextlib.suppress(OSError):
+                os.rename(target, old)
+                shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # nothing left after a successful rename
 
 
 def load_taxonomy(path: str | Path | None = None, *, strict: bool = False, cache: bool = True,
@@ -112,7 +172,7 @@ def load_taxonomy(path: str | Path | None = None, *, strict: bool = False, cache
     if fmt == "compiled":
         return Taxonomy.load_compiled(path)
     if fmt == "esco":
-        files = esco.source_files(path, dutch)
+        files = esco.source_files(path, Path(dutch) if dutch is not None else None)
         options = {"dutch": str(dutch) if dutch else None, **options}
     elif dutch is not None:
         raise TaxonomyError([Problem("Dutch label merging is for ESCO sources only", field="dutch", value=str(dutch))])
@@ -122,11 +182,16 @@ def load_taxonomy(path: str | Path | None = None, *, strict: bool = False, cache
         files = rdf.source_files(path)
 
     target = cache_dir() / "taxonomy" / _fingerprint(fmt, files, {"strict": strict, **options})
-    if cache and (target / "meta.json").is_file():
+    damaged: Problem | None = None
+    if cache and (target / META_FILE).is_file():
         try:
             return Taxonomy.load_compiled(target)
-        except (TaxonomyError, OSError, KeyError, ValueError):
-            pass  # a stale or damaged cache is rebuilt below
+        except DamagedTaxonomyError as exc:
+            reason = "; ".join(p.message for p in exc.problems)
+            damaged = Problem(f"the compiled cache of this source was altered or damaged and has been rebuilt from "
+                              f"the source ({reason})", where=str(target), severity="warning")
+        except TaxonomyError:
+            pass  # written by another version of skillmatch: rebuilt below
 
     if fmt == "native":
         taxonomy = native.load_native(path, strict=strict, **options)
@@ -135,8 +200,8 @@ def load_taxonomy(path: str | Path | None = None, *, strict: bool = False, cache
     else:
         taxonomy = rdf.load_rdf(path, strict=strict, **options)
     if cache:
-        try:
-            taxonomy.save(target)
-        except OSError:
-            pass  # a read-only home must not stop loading; the next load parses again
+        with contextlib.suppress(OSError):  # a read-only home must not stop loading; the next load parses again
+            _store(taxonomy, target)
+    if damaged is not None:  # after storing: the new entry is whole and must not carry the notice
+        taxonomy.problems.append(damaged)
     return taxonomy

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..models import Concept, DevelopmentPath, ModuleSkill, Occupation, PathStep, Region, Sector, TrainingModule
 from ..problems import Problem, TaxonomyError
 from .build import TaxonomyBuilder, Where
 from .core import Taxonomy
-from .tables import open_text, read_table, split_multi
+from .tables import open_text, read_table, split_multi, unreadable
 
 FORMAT = "skillmatch-taxonomy"
 FORMAT_VERSION = 1
@@ -53,8 +55,9 @@ def source_files(folder: Path) -> list[Path]:
     return [folder / "manifest.json", *(folder / t for t in TABLES if (folder / t).exists())]
 
 
-def _present(row: dict[str, str], **renames: str) -> dict[str, str]:
-    """The non-empty cells of a row, with columns renamed to model fields."""
+def _present(row: dict[str, str], **renames: str) -> dict[str, Any]:
+    """The non-empty cells of a row, with columns renamed to model fields (which loaders then
+    set to tuples, lists and records where the model wants them)."""
     return {renames.get(k, k): v for k, v in row.items() if v != ""}
 
 
@@ -91,17 +94,22 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
         raise TaxonomyError([Problem(
             f"expected format {FORMAT!r} version {FORMAT_VERSION}, found {manifest.get('format')!r} "
             f"version {manifest.get('format_version')!r}", where=str(manifest_file))])
-    missing = [t for t in REQUIRED_TABLES if not (folder / t).is_file()]
+    missing = [(t, unreadable(folder / t)) for t in REQUIRED_TABLES if not (folder / t).is_file()]
     if missing:
-        raise TaxonomyError([Problem(f"required table {t} is missing", where=str(folder / t)) for t in missing])
+        raise TaxonomyError([Problem(f"required table {t} is missing{'' if why == 'does not exist' else f': it {why}'}",
+                                     where=str(folder / t)) for t, why in missing])
 
     b = TaxonomyBuilder(name=manifest.get("name") or folder.name, source=str(folder))
     # the preferred label every concept and occupation must have: the one in the manifest's language
     label_column = "pref_label_en" if manifest.get("language") == "en" else "pref_label_nl"
 
-    def rows(table: str):
+    def rows(table: str) -> Iterator[tuple[Where, dict[str, str]]]:
         path = folder / table
-        if not path.is_file():
+        why = unreadable(path)
+        if why == "does not exist":
+            return  # an optional table
+        if why:
+            b.problem(f"{why}; the table was skipped", Where(table), severity="warning")
             return
         with open_text(path) as stream:
             for line, row in read_table(stream, table, TABLES[table]):

@@ -1,6 +1,7 @@
 """Loader for CompetentNL as RDF (Turtle, N-Triples, N3, RDF/XML, JSON-LD).
 
-Reads one RDF file, or a folder of them merged into one graph, in CompetentNL's vocabulary
+Reads one RDF file, or the RDF files directly in a folder (not its subfolders) merged into
+one graph, in CompetentNL's vocabulary
 (``cnlo:`` = ``https://linkeddata.competentnl.nl/def/competentnl#``):
 
 - ``cnlo:HumanCapability`` (vaardigheden) become capability concepts; those with narrower
@@ -34,13 +35,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..models import IMPORTANCE_CODES, Concept, Occupation
-from ..problems import Problem, TaxonomyError, closest
+from ..problems import Problem, Severity, TaxonomyError, closest
 from .build import TaxonomyBuilder, Where
 from .core import Taxonomy
+from .tables import unreadable
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -82,21 +85,29 @@ _TRAILING_DIGITS = re.compile(r"(\d+)\D*$")
 _LANGUAGE_NAMES = {"nl": "Dutch", "en": "English"}
 
 
+def _entries(folder: Path) -> list[Path]:
+    """The entries directly in ``folder`` with an RDF suffix, sorted; subfolders are not searched."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES)
+    except OSError:
+        return []
+
+
 def is_rdf(path: Path) -> bool:
-    """True for a file with an RDF suffix (:data:`SUFFIXES`) or a folder holding one."""
+    """True for a file with an RDF suffix (:data:`SUFFIXES`) or a folder holding one (not in a subfolder)."""
     path = Path(path)
     if path.is_file():
         return path.suffix.lower() in SUFFIXES
     if path.is_dir():
-        return any(p.is_file() and p.suffix.lower() in SUFFIXES for p in path.rglob("*"))
+        return any(p.is_file() for p in _entries(path))
     return False
 
 
 def source_files(path: Path) -> list[Path]:
-    """The RDF files that make up ``path``: the file itself, or a folder's RDF files, sorted."""
+    """The RDF files that make up ``path``: the file itself, or the RDF files directly in a folder, sorted."""
     path = Path(path)
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        return [p for p in _entries(path) if p.is_file()]
     return [path]
 
 
@@ -110,6 +121,8 @@ def local_name(iri: Any) -> str:
 
 def _parse_problem(exc: Exception, file: Path, fmt: str) -> Problem:
     """A parse error as a problem naming the file, rdflib's message and the line if known."""
+    from xml.sax import SAXParseException
+
     line: int | None = None
     message = str(exc).strip() or type(exc).__name__
     why = getattr(exc, "_why", None)  # notation3.BadSyntax (Turtle, N3)
@@ -124,11 +137,11 @@ def _parse_problem(exc: Exception, file: Path, fmt: str) -> Problem:
             message = f"{why} (near {near[:80]!r})"
         else:
             message = str(why)
-    elif hasattr(exc, "getLineNumber"):  # xml.sax.SAXParseException (RDF/XML)
+    elif isinstance(exc, SAXParseException):  # RDF/XML
         line = exc.getLineNumber()
         message = exc.getMessage()
     elif isinstance(getattr(exc, "lineno", None), int):  # json.JSONDecodeError (JSON-LD)
-        line = exc.lineno
+        line = getattr(exc, "lineno", None)
         message = getattr(exc, "msg", message)
     elif message.startswith("Invalid line: "):
         # rdflib's N-Triples parser quotes the rest of the bad line but not its number;
@@ -157,7 +170,7 @@ def _parse(files: list[Path], root: Path) -> tuple[Graph, dict[Any, str], list[P
         part = Graph() if len(files) > 1 else graph
         try:
             part.parse(file, format=fmt)
-        except Exception as exc:  # rdflib raises many types (SyntaxError, SAX, JSON, its own)
+        except Exception as exc:  # noqa: BLE001 -- rdflib raises many types (SyntaxError, SAX, JSON, its own)
             problems.append(_parse_problem(exc, file, fmt))
             continue
         name = str(file.relative_to(root)) if root.is_dir() else file.name
@@ -189,7 +202,7 @@ def _instances(graph: Graph, cls: Any) -> set:
 class _Labels:
     """Labels of one subject, by kind (pref/alt) and language."""
 
-    __slots__ = ("pref", "alt", "other")
+    __slots__ = ("alt", "other", "pref")
 
     def __init__(self) -> None:
         self.pref: dict[str, list[str]] = defaultdict(list)
@@ -197,7 +210,7 @@ class _Labels:
         self.other: set[str] = set()
 
 
-def _labels(graph: Graph, wanted: set, problems: list[tuple[str, Any, str]]) -> dict[Any, _Labels]:
+def _labels(graph: Graph, wanted: set, problems: list[tuple[Severity, Any, str]]) -> dict[Any, _Labels]:
     """SKOS and SKOS-XL labels of the ``wanted`` subjects, one pass per property."""
     from rdflib import Literal, URIRef
 
@@ -229,14 +242,14 @@ def _labels(graph: Graph, wanted: set, problems: list[tuple[str, Any, str]]) -> 
             if s not in wanted:
                 continue
             if node not in forms:
-                problems.append(("warning", s, f"skosxl:{prop} points to {str(node)!r}, which has no "
-                                               "skosxl:literalForm; ignored"))
+                problems.append(("warning", s, (f"skosxl:{prop} points to {str(node)!r}, which has no "
+                                                "skosxl:literalForm; ignored")))
             for value in forms.get(node, ()):
                 add(s, kind, value, "skosxl:literalForm")
     return out
 
 
-def _pick_labels(labels: _Labels | None, subject: Any, problems: list[tuple[str, Any, str]]) -> dict[str, Any]:
+def _pick_labels(labels: _Labels | None, subject: Any, problems: list[tuple[Severity, Any, str]]) -> dict[str, Any]:
     """Model fields ``pref_label_nl`` … ``alt_labels_en``; extra preferred labels become alternatives."""
     labels = labels or _Labels()
     fields: dict[str, Any] = {}
@@ -244,8 +257,8 @@ def _pick_labels(labels: _Labels | None, subject: Any, problems: list[tuple[str,
         prefs = sorted(set(labels.pref.get(lang, ())))
         pref = prefs[0] if prefs else ""
         if len(prefs) > 1:
-            problems.append(("warning", subject, f"{len(prefs)} {_LANGUAGE_NAMES[lang]} preferred labels "
-                                                 f"{prefs}; kept {pref!r}, the others became alternative labels"))
+            problems.append(("warning", subject, (f"{len(prefs)} {_LANGUAGE_NAMES[lang]} preferred labels "
+                                                  f"{prefs}; kept {pref!r}, the others became alternative labels")))
         fields[f"pref_label_{lang}"] = pref
         fields[f"alt_labels_{lang}"] = tuple(sorted((set(labels.alt.get(lang, ())) | set(prefs)) - {pref}))
     return fields
@@ -448,12 +461,17 @@ def load_rdf(path: str | Path, *, strict: bool = False) -> Taxonomy:
 
     default_file = files[0].name if len(files) == 1 else str(path)
     b = TaxonomyBuilder(name="CompetentNL", source=str(path))
-    pending: list[tuple[str, Any, str]] = []  # (severity, subject, message) found while reading
+    if path.is_dir():
+        for entry in _entries(path):
+            why = unreadable(entry)
+            if why:
+                b.problems.append(Problem(f"{why}; skipped", where=str(entry), severity="warning"))
+    pending: list[tuple[Severity, Any, str]] = []  # (severity, subject, message) found while reading
 
     def where(subject: Any) -> Where:
         return Where(origin.get(subject, default_file), record=str(subject))
 
-    def note(severity: str, subject: Any, message: str, **fields: Any) -> None:
+    def note(severity: Severity, subject: Any, message: str, **fields: Any) -> None:
         b.problem(message, where(subject), severity=severity, **fields)
 
     capabilities = _instances(graph, URIRef(CNLO + "HumanCapability"))
