@@ -11,6 +11,7 @@ Levels use one 1–5 scale everywhere (see ``taxonomy/README.md``): 1 basis,
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -28,6 +29,12 @@ ModuleType = Literal["praktijkverklaring", "mbo-certificaat", "keuzedeel", "dipl
 Delivery = Literal["day", "evening", "weekend", "online", "part-time", "work-based"]
 PathKind = Literal["into", "up", "across"]
 ConceptKind = Literal["capability", "knowledge", "group"]
+
+#: Dutch language level on the CEFR scale (ERK), lowest first; ``CEFR_CODES`` numbers them 1..6
+#: (the planning stage uses 0 for "no level needed").
+LanguageLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
+CEFR_LEVELS: tuple[str, ...] = ("A1", "A2", "B1", "B2", "C1", "C2")
+CEFR_CODES: dict[str, int] = {name: code for code, name in enumerate(CEFR_LEVELS, 1)}
 
 #: What an employer can offer and what a person may need (bit positions in the kernel).
 #: banenafspraak: a job counted under the Banenafspraak (Wet banenafspraak);
@@ -149,11 +156,23 @@ class TrainingModule(_Record):
     delivery: tuple[Delivery, ...] = ()
     starts_per_year: int = Field(default=1, ge=1, le=52)
     regions: tuple[str, ...] = Field(default=(), description="region ids; empty = all regions")
-    language_level: Literal["A1", "A2", "B1", "B2", "C1", "C2"] | None = None
+    language_level: LanguageLevel | None = Field(
+        default=None, description="Dutch CEFR level a participant needs to follow the module; None = no requirement")
+    language_reached: LanguageLevel | None = Field(
+        default=None, description="for a Dutch language-support module (NT2): the CEFR level a participant reaches; "
+                                  "None for every other module")
     skills: tuple[ModuleSkill, ...] = Field(min_length=1)
     prerequisites: tuple[str, ...] = ()
     funding: tuple[str, ...] = ()
     sector: str | None = None
+
+    @model_validator(mode="after")
+    def _language_step_goes_up(self) -> TrainingModule:
+        if self.language_reached and self.language_level and (
+                CEFR_CODES[self.language_reached] <= CEFR_CODES[self.language_level]):
+            raise ValueError(f"language_reached ({self.language_reached}) must be above language_level "
+                             f"({self.language_level}): a language module raises the level it starts from")
+        return self
 
 
 class PathStep(_Record):
@@ -218,6 +237,11 @@ class Jobseeker(_Record):
     ``attributes`` carries anything else an input holds (including protected attributes
     such as age or gender when a caller passes them along): it is kept with the record and
     never read by scoring or filtering.
+
+    The planning fields (``language_level``, ``study_hours_per_week``, ``budget_eur``,
+    ``funding``, ``delivery``, ``available_from``) are read only by training plans
+    (:mod:`skillmatch.recommend.plans`); each is optional and its default means "no limit"
+    (or, for study hours, 8 hours a week).
     """
 
     id: NonEmpty = Field(description="pseudonymous id")
@@ -231,6 +255,24 @@ class Jobseeker(_Record):
     support_needs: tuple[Support, ...] = ()
     tags: tuple[str, ...] = Field(default=(), description="target-group tags: jongere, anderstalig, ...")
     attributes: dict[str, str] = Field(default_factory=dict, description="never read by scoring")
+    # --- what training plans need (skillmatch.recommend); every field is optional
+    language_level: LanguageLevel | None = Field(
+        default=None, description="Dutch language level (CEFR); None = not known, and then the language level "
+                                  "of modules is not checked")
+    study_hours_per_week: float = Field(
+        default=8, gt=0, le=60, description="hours a week available for study; default 8 (one evening and a "
+                                            "half-day of practice)")
+    budget_eur: float | None = Field(default=None, ge=0, description="most a training plan may cost in euros "
+                                                                     "(whoever pays); None = no limit")
+    funding: tuple[str, ...] = Field(
+        default=(), description="funding scheme ids the person can use (uwv-scholing, gemeente, sectorfonds, "
+                                "llo-krediet, slim, werkgever, regionaal-mobiliteitsteam); a module qualifies "
+                                "when it lists one of them; empty = not restricted")
+    delivery: tuple[Delivery, ...] = Field(
+        default=(), description="delivery forms the person can follow; a module qualifies when it offers one "
+                                "of them; empty = any")
+    available_from: date | None = Field(
+        default=None, description="date from which the person can start training; None = the planning date")
 
     @model_validator(mode="after")
     def _check(self) -> Jobseeker:

@@ -1,0 +1,320 @@
+"""The skill gap between one person and one target (a vacancy or an occupation).
+
+A :class:`Gap` lists the target's requirements that the person does not meet, with the
+level asked, the level the person has now and how much each one matters. Training plans
+(:mod:`.plans`) close it; explanations name it. The record is plain arrays so that a batch
+gap kernel can produce the same thing for many pairs at once: its fields are stable.
+
+The gap follows the ``coverage`` score (``../shared/DESIGN.md``). A requirement ``i``
+with weight ``w_i`` and required level ``r_i``, met by the person at effective level
+``e_i`` (0 = not held; related-skill credit included when the caller passes it), has
+shortfall ``1 - min(1, e_i / r_i)``; the requirement is in the gap when that is above 0.
+The size of the gap is the importance-weighted shortfall ``Σ w_i (r_i - e_i) / r_i``, so
+that ``coverage = 1 - size / Σ_all w_i`` over all of the target's requirements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..models import IMPORTANCE_CODES, Jobseeker, Vacancy
+from ..problems import InputError, Problem, closest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..taxonomy import Taxonomy
+
+#: Weights of the importance codes 1 somewhat relevant, 2 important, 3 essential.
+DEFAULT_WEIGHTS: tuple[float, float, float] = (0.5, 0.75, 1.0)
+ESSENTIAL = IMPORTANCE_CODES["essential"]
+
+
+@dataclass(frozen=True, eq=False)
+class Gap:
+    """The unmet requirements of one target for one person.
+
+    All arrays have one entry per requirement in the gap, ordered by concept index
+    ascending. A gap of length 0 means the person meets every requirement.
+
+    Attributes
+    ----------
+    concepts : ndarray of int32, shape (n,)
+        Concept indices (columns of the taxonomy's skill matrices).
+    required : ndarray of float32, shape (n,)
+        Level the target asks for, 1–5.
+    current : ndarray of float32, shape (n,)
+        The person's effective level now, 0 ≤ current < required (0 = nothing).
+    importance : ndarray of int8, shape (n,)
+        Importance code: 3 essential, 2 important, 1 somewhat relevant.
+    weight : ndarray of float32, shape (n,)
+        The weight of that importance in force when the gap was made.
+    essential : ndarray of bool, shape (n,)
+        ``importance == 3``.
+    total_weight : float
+        Sum of the weights of *all* the target's requirements, met or not (the
+        denominator of coverage); 0 for a target without requirements.
+    target, person : str
+        Ids of the target and the person, ``""`` when not known.
+    """
+
+    concepts: np.ndarray
+    required: np.ndarray
+    current: np.ndarray
+    importance: np.ndarray
+    weight: np.ndarray
+    essential: np.ndarray
+    total_weight: float
+    target: str = ""
+    person: str = ""
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def shortfall(self) -> np.ndarray:
+        """Per requirement ``(required - current) / required`` in (0, 1], float64, shape (n,)."""
+        return (self.required.astype(np.float64) - self.current) / self.required
+
+    def size(self) -> float:
+        """The importance-weighted shortfall ``Σ weight · shortfall`` (0 for an empty gap)."""
+        return float(np.dot(self.weight.astype(np.float64), self.shortfall()))
+
+    def coverage(self) -> float:
+        """The target's importance-weighted coverage now, ``1 - size / total_weight`` (1 when nothing is asked)."""
+        return 1.0 if self.total_weight <= 0 else 1.0 - self.size() / self.total_weight
+
+    def closed_by(self, levels: np.ndarray) -> float:
+        """Share of :meth:`size` that reaching ``levels`` would close.
+
+        Parameters
+        ----------
+        levels : array of float, shape (n,)
+            Level the person would have in each gap requirement (e.g. after training).
+
+        Returns
+        -------
+        float in [0, 1]
+            ``Σ w_i (min(r_i, max(e_i, levels_i)) - e_i) / r_i`` divided by :meth:`size`;
+            1.0 for an empty gap.
+        """
+        levels = np.asarray(levels, dtype=np.float64)
+        if levels.shape != self.concepts.shape:
+            raise InputError(f"Gap.closed_by: levels must have shape {self.concepts.shape}, got {levels.shape}")
+        size = self.size()
+        if size <= 0:
+            return 1.0
+        gained = (np.minimum(self.required, np.maximum(self.current, levels)) - self.current) / self.required
+        return float(min(1.0, np.dot(self.weight.astype(np.float64), gained) / size))
+
+    def labels(self, taxonomy: Taxonomy, lang: str = "nl") -> list[str]:
+        """Preferred labels of the gap's concepts (Dutch by default), in array order."""
+        return [taxonomy.concept_label(int(j), lang) for j in self.concepts]
+
+    def describe(self, taxonomy: Taxonomy, lang: str = "nl") -> list[str]:
+        """One line per requirement: label, current and required level, essential mark."""
+        mark = " (essentieel)" if lang == "nl" else " (essential)"
+        return [
+            f"{label}: {cur:g} -> {req:g}{mark if ess else ''}"
+            for label, cur, req, ess in zip(self.labels(taxonomy, lang), self.current, self.required, self.essential)
+        ]
+
+
+def gap_from_arrays(
+    held_indices: np.ndarray,
+    held_levels: np.ndarray,
+    required_indices: np.ndarray,
+    required_importance: np.ndarray,
+    required_levels: np.ndarray,
+    *,
+    weights: Sequence[float] = DEFAULT_WEIGHTS,
+    target: str = "",
+    person: str = "",
+) -> Gap:
+    """The gap of one person's level row against one target's requirement row.
+
+    Parameters
+    ----------
+    held_indices, held_levels : array of int and of float, shape (h,)
+        The person's effective levels as a sparse row: concept indices (any order; a
+        repeated index keeps its highest level) and levels (0–5; credit through related
+        skills may give fractional levels).
+    required_indices, required_importance, required_levels : arrays, shape (r,)
+        The target's requirement row: concept indices (unique), importance codes 1–3 and
+        required levels 1–5 — one row of ``Taxonomy.requirements`` /
+        ``requirement_levels`` or of a vectorised vacancy.
+    weights : three floats
+        Weights of importance 1 somewhat, 2 important, 3 essential; each > 0.
+    target, person : str
+        Ids carried into the record.
+
+    Returns
+    -------
+    Gap
+        Requirements with ``current < required``, by concept index ascending. Empty
+        inputs give an empty gap (``total_weight`` 0 when the target asks nothing).
+
+    Raises
+    ------
+    InputError
+        Arrays of unequal lengths, importance codes outside 1–3, levels outside their
+        range, a repeated requirement, weights that are not three positive numbers.
+    """
+    held_i = np.asarray(held_indices).astype(np.int64, copy=False).ravel()
+    held_l = np.asarray(held_levels, dtype=np.float64).ravel()
+    req_i = np.asarray(required_indices).astype(np.int64, copy=False).ravel()
+    req_c = np.asarray(required_importance).astype(np.int64, copy=False).ravel()
+    req_l = np.asarray(required_levels, dtype=np.float64).ravel()
+    weight_table = _check_rows(held_i, held_l, req_i, req_c, req_l, weights)
+
+    current = _levels_at(held_i, held_l, req_i)
+    w = weight_table[req_c]
+    open_ = current < req_l
+    order = np.argsort(req_i[open_], kind="stable")
+    code = req_c[open_][order].astype(np.int8)
+    return Gap(
+        concepts=req_i[open_][order].astype(np.int32),
+        required=req_l[open_][order].astype(np.float32),
+        current=current[open_][order].astype(np.float32),
+        importance=code,
+        weight=w[open_][order].astype(np.float32),
+        essential=code == ESSENTIAL,
+        total_weight=float(w.sum()),
+        target=target,
+        person=person,
+    )
+
+
+def _check_rows(held_i, held_l, req_i, req_c, req_l, weights) -> np.ndarray:
+    """Validate the two rows; the weight table indexed by importance code (index 0 unused)."""
+    problems: list[str] = []
+    if held_i.shape != held_l.shape:
+        problems.append(f"held_indices and held_levels differ in length ({held_i.size} and {held_l.size})")
+    if not (req_i.shape == req_c.shape == req_l.shape):
+        problems.append(f"required_indices, required_importance and required_levels differ in length "
+                        f"({req_i.size}, {req_c.size}, {req_l.size})")
+    if not problems:
+        if held_l.size and (not np.isfinite(held_l).all() or held_l.min() < 0 or held_l.max() > 5):
+            problems.append("held_levels must be finite levels from 0 to 5")
+        if req_c.size and (req_c.min() < 1 or req_c.max() > 3):
+            problems.append(f"required_importance must hold codes 1, 2 or 3, found {sorted(set(req_c.tolist()) - {1, 2, 3})}")
+        if req_l.size and (not np.isfinite(req_l).all() or req_l.min() <= 0 or req_l.max() > 5):
+            problems.append("required_levels must be levels in (0, 5]")
+        if np.unique(req_i).size != req_i.size:
+            problems.append("required_indices holds a concept twice")
+        if min(held_i.min(initial=0), req_i.min(initial=0)) < 0:
+            problems.append("concept indices must be ≥ 0")
+    table = np.asarray(weights, dtype=np.float64).ravel()
+    if table.size != 3 or not np.isfinite(table).all() or (table <= 0).any():
+        problems.append(f"weights must be three positive numbers (somewhat, important, essential), got {list(weights)}")
+    if problems:
+        raise InputError([Problem(p, where="gap_from_arrays") for p in problems])
+    return np.concatenate([[0.0], table])
+
+
+def _levels_at(held_i: np.ndarray, held_l: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The held level at each concept of ``at`` (0 when not held; the highest of repeats)."""
+    if held_i.size == 0 or at.size == 0:
+        return np.zeros(at.size)
+    order = np.lexsort((held_l, held_i))  # by index, then level: the last of a run is its highest
+    idx, lvl = held_i[order], held_l[order]
+    last = np.r_[idx[1:] != idx[:-1], True]
+    idx, lvl = idx[last], lvl[last]
+    pos = np.minimum(np.searchsorted(idx, at), idx.size - 1)
+    return np.where(idx[pos] == at, lvl[pos], 0.0)
+
+
+# --- records -> arrays ----------------------------------------------------------------------
+
+
+def held_row(taxonomy: Taxonomy, jobseeker: Jobseeker) -> tuple[np.ndarray, np.ndarray]:
+    """The person's own skills as ``(indices int32, levels float32)``, highest level per concept.
+
+    Raises
+    ------
+    InputError
+        A skill that is not in the taxonomy, naming the record, the field and the closest id.
+    """
+    indices, levels, problems = [], [], []
+    for k, claim in enumerate(jobseeker.skills):
+        j = taxonomy.concepts.index.get(claim.skill)
+        if j is None:
+            problems.append(_unknown(taxonomy.concepts.ids, claim.skill, "concept", "jobseeker", jobseeker.id,
+                                     f"skills[{k}].skill"))
+            continue
+        indices.append(j)
+        levels.append(claim.proficiency)
+    if problems:
+        raise InputError(problems)
+    held_i, held_l = np.asarray(indices, dtype=np.int64), np.asarray(levels, dtype=np.float64)
+    keep = np.unique(held_i)
+    return keep.astype(np.int32), _levels_at(held_i, held_l, keep).astype(np.float32)
+
+
+def requirement_row(taxonomy: Taxonomy, target: str | Vacancy) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """A target's requirements as ``(indices, importance codes, levels, id)``.
+
+    ``target`` is an occupation id, or a vacancy (its own requirements, else those of its
+    occupation).
+
+    Raises
+    ------
+    InputError
+        An occupation id or a required skill that is not in the taxonomy.
+    """
+    if isinstance(target, Vacancy) and target.requirements:
+        problems, rows = [], []
+        for k, req in enumerate(target.requirements):
+            j = taxonomy.concepts.index.get(req.skill)
+            if j is None:
+                problems.append(_unknown(taxonomy.concepts.ids, req.skill, "concept", "vacancy", target.id,
+                                         f"requirements[{k}].skill"))
+            else:
+                rows.append((j, IMPORTANCE_CODES[req.importance], req.level))
+        if problems:
+            raise InputError(problems)
+        arr = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
+        return arr[:, 0].astype(np.int32), arr[:, 1].astype(np.int8), arr[:, 2].astype(np.float32), target.id
+    if isinstance(target, Vacancy):
+        occupation, record, field, kind = target.occupation, target.id, "occupation", "vacancy"
+    else:
+        occupation, record, field, kind = target, None, "target", "target"
+    o = taxonomy.occupations.index.get(occupation)
+    if o is None:
+        raise InputError([_unknown(taxonomy.occupations.ids, occupation, "occupation", kind, record, field)])
+    req, lvl = taxonomy.requirements, taxonomy.requirement_levels
+    lo, hi = req.indptr[o], req.indptr[o + 1]
+    return (req.indices[lo:hi].astype(np.int32), req.data[lo:hi].astype(np.int8),
+            lvl.data[lo:hi].astype(np.float32), record or occupation)
+
+
+def gap_for(
+    taxonomy: Taxonomy,
+    jobseeker: Jobseeker,
+    target: str | Vacancy,
+    *,
+    effective: tuple[np.ndarray, np.ndarray] | None = None,
+    weights: Sequence[float] = DEFAULT_WEIGHTS,
+) -> Gap:
+    """The gap of ``jobseeker`` against an occupation id or a vacancy.
+
+    Parameters
+    ----------
+    effective : (indices, levels), optional
+        The person's effective levels including credit through related skills (as the
+        vectorising stage computes them). Default: the person's own skills only.
+    weights : three floats
+        Importance weights (somewhat, important, essential).
+    """
+    held_i, held_l = effective if effective is not None else held_row(taxonomy, jobseeker)
+    req_i, req_c, req_l, target_id = requirement_row(taxonomy, target)
+    return gap_from_arrays(held_i, held_l, req_i, req_c, req_l, weights=weights, target=target_id,
+                           person=jobseeker.id)
+
+
+def _unknown(ids: Iterable[str], value: str | None, what: str, where: str, record: str | None, field: str) -> Problem:
+    hint = closest(value or "", ids) if value else []
+    suggestion = f" (closest id: {hint[0]!r})" if hint else ""
+    return Problem(f"{what} {value!r} is not in the taxonomy{suggestion}", where=where, record=record, field=field,
+                   value=value)
