@@ -6,9 +6,9 @@ ranks the same unit-normalised cosine vectors — people (queries) against vacan
 (candidates), top ``k`` per person:
 
 - ``ours cosine``: ``Matcher(tx, "cosine", credit=None, ...).fit(Requirements).match(held, k)``,
-  timed as a whole and, apart, the kernel alone (``skillmatch.match.run_topk`` on the
-  arrays the Matcher builds, threaded as the Matcher threads it), so vectorising overhead
-  is visible;
+  timed as a whole and, apart, the ranking alone (``matcher.index_.rank`` on queries
+  prepared once with ``matcher.index_.prepare``, threaded as the Matcher threads it), so
+  vectorising overhead is visible;
 - ``ours coverage``: the default score, with related credit off, ``Credit()`` (the default:
   related, narrower and broader skills) and ``Credit(sibling=0.2)`` (sibling credit on);
 - ``sparse_dot_topn``: ``sp_matmul_topn(A, Bᵀ, top_n=k, n_threads=THREADS, sort=True)``, and
@@ -16,7 +16,10 @@ ranks the same unit-normalised cosine vectors — people (queries) against vacan
 - ``scipy chunked``: ``A[chunk] @ Bᵀ`` to a dense block of at most 64 MB, argpartition and
   sort, chunks run on THREADS threads (SciPy's sparse product releases the GIL);
 - ``sklearn``: ``NearestNeighbors(algorithm="brute", metric="cosine", n_jobs=THREADS)``,
-  skipped above ``--sklearn-max-pairs``.
+  skipped above ``--sklearn-max-pairs``;
+- ``dense sketch``: a measured yardstick (a 90-line numba dense-accumulator kernel with
+  float32 accumulators and fastmath), run only when its file is given with ``--sketch``;
+  it is not part of skillmatch.
 
 Measured per method: wall time (best of ``--repeats`` after one warm-up call), the first
 call apart (JIT compilation or cache load happens there), peak RSS increase during a call
@@ -69,14 +72,15 @@ if str(HERE) not in sys.path:
 
 import synthetic
 
-from skillmatch import kernels
+import skillmatch.kernels.credit
+import skillmatch.kernels.rank
+from skillmatch import Matcher, kernels
 from skillmatch import match as match_module
-from skillmatch.match import Matcher
-from skillmatch.vectorize import WEIGHTINGS, Credit, idf_weights, weighted_unit_rows
+from skillmatch.vectorize import WEIGHTINGS, Credit, batch, idf_weights, weighted_unit_rows
 
 #: the code measured: fingerprints taken at import, before anyone edits the files during a run
-SOURCE_SHA256 = {name: hashlib.sha256(Path(mod.__file__).read_bytes()).hexdigest()[:16]
-                 for name, mod in (("kernels.py", kernels), ("match.py", match_module))}
+SOURCE_SHA256 = {f"{pkg.__name__.split('.')[-1]}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest()[:16]
+                 for pkg in (kernels, match_module) for f in sorted(Path(pkg.__file__).parent.glob("*.py"))}
 
 POPULARITY = {"esco": synthetic.ESCO_LIKE, "zipf1": synthetic.ZIPF1}
 #: cosine weightings: Matcher keyword arguments. "levels" is the Matcher's default cosine.
@@ -277,37 +281,56 @@ def sklearn_call(a, b, k, n_threads):
 
 
 def prepare(matcher: Matcher, queries):
-    """What ``Matcher.match`` hands the kernel for ``queries``: ``(scalars, query, filters)``.
-
-    Uses the Matcher's private helpers so the kernel runs on exactly its arrays; the checks
-    compare the kernel's result with ``Matcher.match``, so a change there cannot go unnoticed.
-    """
-    side = matcher._query_side(queries, "queries")
-    return matcher._kernel_args(side, None)
+    """Queries as the fitted index ranks them (``index_.prepare``): vectorised, weighted, credited."""
+    return matcher.index_.prepare(batch(matcher.taxonomy, queries, where="queries"))
 
 
 def kernel_batch(matcher: Matcher, prepared, k: int):
-    """The kernel alone on prepared arrays (``skillmatch.match.run_topk``), threaded as ``Matcher.match``."""
-    scalars, query, filters = prepared
-    return lambda: match_module.run_topk(k, scalars, query, matcher._c, matcher._p, filters,
-                                         n_threads=matcher.n_threads)
+    """The ranking alone on prepared queries (``index_.rank``), threaded as ``Matcher.match``."""
+    return lambda: matcher.index_.rank(prepared, k, n_threads=matcher.n_threads)
 
 
 def kernel_serial(matcher: Matcher, prepared, k: int):
-    """The kernel on the calling thread, as ``Matcher.match_one`` runs it: ``(indices, scores)``."""
-    scalars, query, filters = prepared
-    return match_module.run_topk(k, scalars, query, matcher._c, matcher._p, filters, n_threads=1, parallel=False)
+    """The ranking on the calling thread, as ``Matcher.match_one`` runs it: ``(indices, scores)``."""
+    return matcher.index_.rank(prepared, k, n_threads=1)
 
 
-def postings(q_indptr, q_indices, p_indptr) -> dict:
-    """The kernel's work per query row: its terms, and the postings those terms hold.
+def postings(rows, post) -> dict:
+    """The kernel's work per query row: its terms, and the postings those terms hold (all tiles).
 
-    The kernel reads every posting list of the query's terms (early termination was
-    measured and removed from it), so this is what it reads; sparse_dot_topn reads the same.
+    Both paths read every posting of the query's terms; sparse_dot_topn reads the same.
     """
-    n = len(q_indptr) - 1
-    lengths = np.diff(p_indptr)[q_indices]
-    return {"terms_per_row": float(len(q_indices) / max(1, n)), "postings_per_row": float(lengths.sum() / max(1, n))}
+    n = rows.n_rows
+    lengths = np.zeros(post.n_terms, np.int64)
+    for b in range(len(post.indptr) // post.n_terms):
+        lo = b * post.n_terms
+        lengths += np.diff(post.indptr[lo:lo + post.n_terms + 1])
+    return {"terms_per_row": float(len(rows.indices) / max(1, n)),
+            "postings_per_row": float(lengths[rows.indices].sum() / max(1, n))}
+
+
+def sketch_call(path: str, a, b, k: int, threads: int):
+    """The dense-accumulator sketch given with ``--sketch`` (a yardstick, not skillmatch code)."""
+    import importlib.util
+
+    import numba
+
+    spec = importlib.util.spec_from_file_location("dense_topk_sketch", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def run():
+        old = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            idx, scores = module.topk(a, b, k)
+        finally:
+            numba.set_num_threads(old)
+        scores = scores.copy()
+        scores[idx < 0] = -np.inf
+        return canonical(idx, scores)
+
+    return run
 
 
 def with_implementation(value: str, fn):
@@ -371,11 +394,10 @@ def run_ours(matcher: Matcher, held, reqs, k: int, args, checks: Checks, tag: st
     ref = with_implementation("python", lambda: matcher.match(held[check_rows], k))
     checks(f"{tag}: == NumPy reference (SKILLMATCH_IMPLEMENTATION=python) on {len(check_rows)} rows",
            np.array_equal(ref.indices, res.indices[check_rows]) and np.array_equal(ref.scores, res.scores[check_rows]))
-    query = sample[1]
     entry = {"threads": matcher.n_threads, "fit_s": fit_s, "vectorise_s": prep_s, "kernel_s": kstats["time_s"],
              "kernel_times_s": kstats["times_s"], "kernel_peak_rss_mb": kstats["peak_rss_mb"],
-             "query_terms_per_row": float(np.diff(prepared[1][0]).mean()),
-             "work": postings(query[0], query[1], matcher._p[0])}
+             "query_terms_per_row": float(np.diff(prepared.rows.indptr).mean()),
+             "work": postings(prepared.rows, matcher.index_.postings)}
     entry.update(stats)
     return entry, res, prepared
 
@@ -416,14 +438,14 @@ def run_case(tx, n: int, m: int, popularity: str, args, checks: Checks) -> dict:
         matcher = Matcher(tx, "cosine", credit=None, n_threads=threads, **kw)
         entry, res, prepared = run_ours(matcher, held, reqs, k, args, checks, f"{tag} cosine/{weighting}", check_rows)
         ours_idx, ours_s = res.indices, res.scores
-        query = prepared[1]
-        c_rows = sp.csr_matrix((matcher._c[2], matcher._c[1], matcher._c[0]), shape=b.shape)
-        q_rows = sp.csr_matrix((query[2], query[1], query[0]), shape=a.shape)
+        c = matcher.index_.candidates.rows
+        c_rows = sp.csr_matrix((c.values, c.indices, c.indptr), shape=b.shape)
+        q_rows = sp.csr_matrix((prepared.rows.values, prepared.rows.indices, prepared.rows.indptr), shape=a.shape)
         checks(f"{tag} cosine/{weighting}: the peers rank the Matcher's vectors",
                (abs(c_rows - b).max() == 0) and (abs(q_rows - a).max() == 0))
         ours = add(dict({"method": "ours cosine", "scoring": "cosine", "weighting": weighting}, **entry))
         ours["pairs_per_s"] = pairs / ours["time_s"]
-        del prepared, query, c_rows, q_rows
+        del prepared, c, c_rows, q_rows
 
         # the reference for agreement: sparse_dot_topn top-(k+1), or SciPy's when it is missing
         if have("sparse_dot_topn"):
@@ -441,6 +463,8 @@ def run_case(tx, n: int, m: int, popularity: str, args, checks: Checks) -> dict:
             peers.append(("sparse_dot_topn", threads, sdt_call(a, bt, k, threads), lambda c: from_topn_csr(c, k)))
             peers.append(("sparse_dot_topn (default threads)", 1, sdt_call(a, bt, k, None),
                           lambda c: from_topn_csr(c, k)))
+        if args.sketch:
+            peers.append(("dense sketch (yardstick)", threads, sketch_call(args.sketch, a, b, k, threads), lambda r: r))
         peers.append(("scipy chunked", threads, scipy_chunked(a, bt, k, threads), lambda r: r))
         if have("sklearn") and pairs <= args.sklearn_max_pairs:
             peers.append(("sklearn brute cosine", threads, sklearn_call(a, b, k, threads),
@@ -587,7 +611,7 @@ _COLD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import synthetic
-from skillmatch.match import Matcher
+from skillmatch import Matcher
 tx = synthetic.taxonomy()
 held, reqs = synthetic.matcher_inputs(synthetic.caseload(50, 40), tx.n_concepts)
 out = {}
@@ -627,7 +651,8 @@ def warm_jit(tx, threads: int) -> dict:
         t0 = time.perf_counter()
         m.match(held, 10)
         out[f"{name}_first_call_s"] = first - (time.perf_counter() - t0)
-    for name, fn in (("rank_rows", kernels.rank_rows), ("related_credit", kernels.related_credit)):
+    for name, fn in (("rank_rows", skillmatch.kernels.rank.rank_rows),
+                     ("related_credit", skillmatch.kernels.credit.related_credit)):
         st = fn.stats
         out[f"{name}_cache"] = {"hits": sum(st.cache_hits.values()), "misses": sum(st.cache_misses.values())}
     return out
@@ -790,6 +815,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--no-latency", action="store_true")
     p.add_argument("--cold-jit", action=argparse.BooleanOptionalAction, default=None,
                    help="measure compile time in a fresh process with an empty numba cache (default: on, off in --quick)")
+    p.add_argument("--sketch", default=None,
+                   help="path of the dense-accumulator sketch (dense_topk_sketch.py) to run beside ours as a yardstick")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="CI: small sizes, all methods, checks; exit 1 on a wrong result")
     p.add_argument("--out", default=str(HERE / "results" / "bench_topk.json"))

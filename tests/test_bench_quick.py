@@ -1,8 +1,11 @@
-"""The quick benchmark (benchmarks/bench_topk.py --quick) runs and its results are right.
+"""The speed benchmark's own logic, and (marked ``benchmark``) its quick run.
 
 The benchmark checks its own results — ours cosine top-k equals sparse_dot_topn's (ties
-aside), the kernel equals ``Matcher.match``, ours equals the NumPy reference on a subset —
-and returns 1 when one is wrong. Speed is reported, never tested.
+aside), the ranking alone equals ``Matcher.match``, ours equals the NumPy reference on a
+subset — and returns 1 when one is wrong. Speed is reported, never tested. Those checks
+repeat tests/test_topk_peers.py and tests/test_kernels.py, so the quick run is kept out
+of the default test run; CI runs the benchmark script itself (``.ci/run``), and
+``python -m pytest -m benchmark`` runs it here.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def load_bench():
     return module
 
 
+@pytest.mark.benchmark
 def test_quick_benchmark_results_are_right(tmp_path):
     bench = load_bench()
     out = tmp_path / "bench_topk_quick.json"

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import skillmatch
+from skillmatch import Matcher
 from skillmatch.caseload import generate_caseload
-from skillmatch.match import Matcher
+from skillmatch.match import SCORINGS, CandidateIndex
 from skillmatch.models import GeoPoint, Jobseeker, Requirement, SkillClaim, Vacancy
 from skillmatch.problems import InputError
-from skillmatch.scoring import SCORINGS
 from skillmatch.vectorize import Credit
 
 
@@ -187,7 +187,8 @@ def test_filters_remove_candidates_inside_the_kernel(tx):
 def test_filters_that_remove_everything_leave_padding(tx):
     occ_id, occ = occupation(tx, tx.occupations.pref_nl[3])
     someone = person(tx, occ, support_needs=("beschut-werk",))
-    result = Matcher(tx).fit([Vacancy(id="v", occupation=occ_id)]).match_one(someone, k=3)
+    vacancies = [Vacancy(id=f"v{i}", occupation=occ_id) for i in range(3)]
+    result = Matcher(tx).fit(vacancies).match_one(someone, k=5)  # k is capped at the 3 candidates
     assert result.indices.tolist() == [[-1, -1, -1]] and np.isneginf(result.scores).all()
     with pytest.raises(InputError, match="has only 0 match"):
         result.explain(0, 0)
@@ -233,8 +234,17 @@ def test_explanations_are_dutch_by_default_and_english_on_request(tx, caseload):
     result = Matcher(tx).fit(vacancies).match(jobseekers, k=3)
     row = int(np.flatnonzero(result.indices[:, 0] >= 0)[0])
     nl, en = str(result.explain(row, 0)), str(result.explain(row, 0, lang="en"))
-    assert "score" in nl and ("Heeft" in nl or "Mist" in nl)
-    assert "Has" in en or "Missing" in en
+    assert " voor " in nl and " for " not in nl and " voor " not in en and " for " in en
+    nl_heads = {"Heeft:", "Via verwante vaardigheid:", "Mist (essentieel):", "Mist ook:"}
+    en_heads = {"Has:", "Through a related skill:", "Missing (essential):", "Also missing:"}
+    nl_lines = {line.strip().split(": ")[0] + ":" for line in nl.splitlines()[1:]}
+    en_lines = {line.strip().split(": ")[0] + ":" for line in en.splitlines()[1:]}
+    assert nl_lines and nl_lines <= nl_heads and en_lines and en_lines <= en_heads
+    english_label = result.index.taxonomy.concept_label(
+        result.index.taxonomy.concepts.index[result.explain(row, 0, lang="en").matched[0].skill], "en") \
+        if result.explain(row, 0).matched else None
+    if english_label:
+        assert english_label in en
     record = result.to_records()[0]
     assert set(record) == {"query", "rank", "candidate", "score"}
 
@@ -259,10 +269,16 @@ def test_errors_name_what_is_wrong(tx, caseload):
         Matcher(tx).fit([Vacancy(id="v", occupation="urn:nope")])
     with pytest.raises(InputError, match="call fit"):
         Matcher(tx).match(jobseekers)
-    with pytest.raises(InputError, match="k: expected a positive integer"):
+    with pytest.raises(InputError, match="field 'k': expected an integer >= 1, got 0"):
         Matcher(tx).fit(vacancies).match(jobseekers, k=0)
-    with pytest.raises(InputError, match="scoring: expected one of"):
+    with pytest.raises(InputError, match="field 'k': expected an integer >= 1, got True"):
+        Matcher(tx).fit(vacancies).match_one(jobseekers[0], k=True)
+    with pytest.raises(InputError, match="field 'scoring': expected one of 'cosine', 'coverage', got 'jaccard'"):
         Matcher(tx, scoring="jaccard").fit(vacancies)
+    with pytest.raises(InputError, match="field 'travel': expected True or False, got 'no'"):
+        Matcher(tx, travel="no").fit(vacancies)
+    with pytest.raises(InputError, match="field 'idf': expected True or False, got 'false'"):
+        Matcher(tx, idf="false").fit(vacancies)
     with pytest.raises(InputError, match="essential_penalty"):
         Matcher(tx, essential_penalty=1.5).fit(vacancies)
     with pytest.raises(InputError, match="coverage compares people with work"):
@@ -285,3 +301,68 @@ def test_errors_name_what_is_wrong(tx, caseload):
             Matcher(tx).fit(vacancies).match(jobseekers[:1])
         finally:
             del os.environ["SKILLMATCH_IMPLEMENTATION"]
+
+
+def test_every_bad_parameter_is_named_at_once(tx, caseload):
+    _, vacancies = caseload
+    with pytest.raises(InputError) as info:
+        Matcher(tx, weighting="tf", essential_penalty=float("nan"), crucial_boost=-1, n_threads=0, lang="de",
+                importance_weights=(0.5, 2.0, 1.0)).fit(vacancies)
+    fields = {p.field for p in info.value.problems}
+    assert fields == {"weighting", "essential_penalty", "crucial_boost", "n_threads", "lang", "importance_weights"}
+
+
+def test_params_follow_scikit_learn(tx, caseload):
+    _, vacancies = caseload
+    m = Matcher(tx, "cosine", idf=False)
+    assert m.get_params()["scoring"] == "cosine" and m.get_params()["idf"] is False
+    m.set_params(scoring="coverage", essential="gate")
+    assert m.scoring == "coverage" and m.fit(vacancies) is m and m.index_.settings.essential == "gate"
+    assert np.bool_(True) is not True and Matcher(tx, travel=np.bool_(False)).fit(vacancies).index_.settings.travel is False
+
+
+def test_a_result_explains_from_its_own_index_after_a_refit(tx, caseload):
+    """Refitting on other candidates must not change what an earlier result explains."""
+    jobseekers, vacancies = caseload
+    matcher = Matcher(tx).fit(vacancies)
+    result = matcher.match(jobseekers[:5], k=3)
+    row = int(np.flatnonzero(result.indices[:, 0] >= 0)[0])
+    before = result.explain(row, 0)
+    matcher.fit(list(reversed(vacancies[:10])))  # other candidates at the same positions
+    after = result.explain(row, 0)
+    assert after == before and after.candidate == result.candidate_ids[result.indices[row, 0]]
+    assert result.index is not matcher.index_
+
+
+def test_the_index_pickles_and_saves_with_identical_results(tx, caseload, tmp_path):
+    import pickle
+
+    jobseekers, vacancies = caseload
+    matcher = Matcher(tx, crucial_boost=0.2).fit(vacancies)
+    want = matcher.match(jobseekers, k=6)
+    shipped = pickle.loads(pickle.dumps(matcher.index_))
+    assert isinstance(shipped, CandidateIndex) and shipped.fingerprint == tx.fingerprint
+    got = Matcher.from_index(shipped).match(jobseekers, k=6)
+    np.testing.assert_array_equal(got.indices, want.indices)
+    np.testing.assert_array_equal(got.scores, want.scores)
+    assert str(got.explain(0, 0)) == str(want.explain(0, 0))
+    loaded = CandidateIndex.load(matcher.index_.save(tmp_path / "index"), tx)
+    again = Matcher.from_index(loaded).match(jobseekers, k=6)
+    np.testing.assert_array_equal(again.indices, want.indices)
+    np.testing.assert_array_equal(again.scores, want.scores)
+    with pytest.raises(ValueError, match="read-only"):
+        matcher.index_.candidates.rows.values[0] = 0
+
+
+def test_a_query_from_another_taxonomy_version_is_refused(tx, caseload, tmp_path, taxonomy_copy):
+    from skillmatch.vectorize import people
+
+    jobseekers, vacancies = caseload
+    taxonomy_copy.append_copy_of("occupations.csv", 2, id="urn:skillmatch:occupation:extra")
+    other = skillmatch.load_taxonomy(taxonomy_copy.path)
+    assert other.fingerprint != tx.fingerprint
+    matcher = Matcher(tx).fit(vacancies)
+    with pytest.raises(InputError, match="built against another taxonomy"):
+        matcher.match(people(other, jobseekers[:3]))
+    with pytest.raises(InputError, match="fingerprint"):
+        CandidateIndex.load(matcher.index_.save(tmp_path / "index"), other)

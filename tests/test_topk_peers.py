@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skillmatch.match import CosineIndex
+from skillmatch.kernels.cosine import CosineIndex
 
 sdt = pytest.importorskip("sparse_dot_topn", reason="sparse-dot-topn is a dev extra")
 

@@ -26,6 +26,11 @@ _EXPORTS = {
     "TrainingModule": "skillmatch.models",
     "DevelopmentPath": "skillmatch.models",
     "LabelIndex": "skillmatch.labels",
+    "Matcher": "skillmatch.match",
+    "CandidateIndex": "skillmatch.match",
+    "MatchResult": "skillmatch.match",
+    "Explanation": "skillmatch.match",
+    "Credit": "skillmatch.vectorize",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -46,6 +51,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .labels import LabelIndex
+    from .match import CandidateIndex, Explanation, Matcher, MatchResult
     from .models import DevelopmentPath, Jobseeker, Occupation, Requirement, SkillClaim, TrainingModule, Vacancy
     from .problems import InputError, Problem, TaxonomyError
     from .taxonomy import Taxonomy, TaxonomyBuilder, load_taxonomy, shipped_taxonomy_path
+    from .vectorize import Credit

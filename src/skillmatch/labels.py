@@ -115,7 +115,7 @@ class LabelIndex:
         self._exact = {k: j for j, k in enumerate(self._keys)}
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from .match import CosineIndex
+        from .kernels.cosine import CosineIndex
 
         # 4-grams, and none that occur in more than 2% of the labels (at least 200): they
         # say little and their long posting lists would dominate the shortlist's cost
@@ -140,6 +140,8 @@ class LabelIndex:
         """Resolve a batch of texts; the 4-gram shortlist runs on all of them at once."""
         from rapidfuzz import fuzz
 
+        if isinstance(texts, str):
+            raise InputError("texts: expected a list of strings, got one string; use resolve() for a single text")
         texts = list(texts)
         if any(not isinstance(t, str) for t in texts):
             raise InputError("texts: expected strings")

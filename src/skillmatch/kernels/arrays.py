@@ -1,0 +1,205 @@
+"""What a kernel sees: named groups of typed arrays, the constants that select a formula,
+and the one check every group passes before a kernel may read it.
+
+This module imports no numba, so the NumPy reference (:mod:`.reference`) and the API edge
+can use it without compiling anything. :class:`Place` comes from the vectorising stage,
+which builds it from records.
+
+Dtypes are fixed (one compiled specialisation per kernel): row pointers int64, term and
+candidate indices int32, stored values float32, arithmetic float64, per-row scales
+float64, flags uint8, support sets uint32.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..problems import InputError
+from ..vectorize.place import Place, unfiltered_place  # noqa: F401  (re-exported: the filters read it)
+from ..vectorize.sparse import check_csr
+
+#: ``mode``: what one shared term adds to a pair's sum.
+COSINE = 0  #: query value x candidate value
+COVERAGE = 1  #: requirement weight x min(1, held level x (1 / required level))
+
+#: ``essential``: what an essential requirement the person has nothing for does to a score.
+ESSENTIAL_NONE = 0
+ESSENTIAL_PENALTY = 1  #: score x (1 - penalty x missing / n_essential)
+ESSENTIAL_GATE = 2  #: the candidate is dropped
+
+EARTH_KM = 6371.0088
+
+
+class Rows(NamedTuple):
+    """A batch of sparse rows (CSR) and what scoring reads from them.
+
+    indptr : int64 (n + 1)
+    indices : int32 (nnz), sorted and unique within a row, each in [0, n_terms)
+    values : float32 (nnz), finite, > 0
+        cosine: the weighted, unit-normalised vector; coverage, requirements side: the
+        requirement's weight; coverage, people side: the effective proficiency level.
+    inv_levels : float32 (nnz), finite, > 0
+        1 / required level on a requirements side (rounded up so that holding the
+        required level always gives min(1, level x inv_level) = 1); 1 elsewhere.
+    essential : uint8 (nnz)
+        1 for an essential requirement.
+    n_essential : int32 (n)
+        Essential requirements per row.
+    scale : float64 (n), finite, >= 0
+        Multiplies each pair's sum at selection: ``score = (sum x candidate scale) x query
+        scale`` (boosts and per-row normalisers; 1 when none).
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+    inv_levels: np.ndarray
+    essential: np.ndarray
+    n_essential: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+
+class Postings(NamedTuple):
+    """The candidates' rows regrouped by (tile, term): an inverted index in tiles.
+
+    Candidates are cut into tiles of ``tile`` consecutive rows; the postings of term ``t``
+    in tile ``b`` are ``indptr[b * n_terms + t] : indptr[b * n_terms + t + 1]``, holding
+    the candidate's position within its tile (ascending), its value and inverse level.
+    A tile is what one thread's accumulator covers, so it is sized to stay in cache.
+    """
+
+    indptr: np.ndarray  # int64 (n_tiles * n_terms + 1)
+    local: np.ndarray  # int32: candidate index - tile start
+    values: np.ndarray  # float32
+    inv_levels: np.ndarray  # float32
+    tile: int
+    n_terms: int
+    n_candidates: int
+
+
+class Settings(NamedTuple):
+    """The scalars of one ranking call.
+
+    k : results per query row (>= 1)
+    mode : :data:`COSINE` or :data:`COVERAGE`
+    req_on_query : COVERAGE only; the query rows hold the requirements
+    essential, penalty : the essential mode and its penalty in [0, 1)
+    hours : whether hour ranges must overlap
+    filtered : whether any filter can apply (else selection skips the filter test); a
+        region filter applies to query rows with a region >= 0, travel limits where > 0,
+        support where a bit is needed
+    scaled : whether any candidate scale differs from 1
+    dense_factor : a (row, tile) takes the dense path when its postings x dense_factor
+        >= the tile's candidates (see :mod:`.rank`)
+    """
+
+    k: int
+    mode: int
+    req_on_query: bool
+    essential: int
+    penalty: float
+    hours: bool
+    filtered: bool
+    scaled: bool
+    dense_factor: float
+
+
+# --- the one check at the API edge ---------------------------------------------------------
+
+
+def _dtype(name: str, array: object, dtype: type, ndim: int = 1) -> np.ndarray:
+    if not isinstance(array, np.ndarray):
+        raise InputError(f"{name}: expected a numpy array of {np.dtype(dtype).name}, got {type(array).__name__}")
+    if array.dtype != dtype or array.ndim != ndim or not array.flags.c_contiguous:
+        raise InputError(f"{name}: expected a C-contiguous {ndim}-d array of {np.dtype(dtype).name}, got "
+                         f"{'' if array.flags.c_contiguous else 'a non-contiguous '}{array.ndim}-d {array.dtype}")
+    return array
+
+
+def _finite(name: str, values: np.ndarray, *, positive: bool = False) -> None:
+    if len(values) == 0:
+        return
+    if not np.isfinite(values).all():
+        raise InputError(f"{name}: expected finite values, found NaN or infinity")
+    low = float(values.min())
+    if low < 0 or (positive and low <= 0):
+        raise InputError(f"{name}: expected values {'> 0' if positive else '>= 0'}, found {low:g}")
+
+
+def check_rows(rows: Rows, n_terms: int, name: str) -> Rows:
+    """Every array of a :class:`Rows` has the documented dtype, shape and range."""
+    if not isinstance(rows, Rows):
+        raise InputError(f"{name}: expected a skillmatch.kernels.Rows, got {type(rows).__name__}")
+    indptr = _dtype(f"{name}.indptr", rows.indptr, np.int64)
+    indices = _dtype(f"{name}.indices", rows.indices, np.int32)
+    n = len(indptr) - 1
+    if n < 0:
+        raise InputError(f"{name}.indptr: expected at least one pointer, got none")
+    check_csr(name, indptr, indices, n, n_terms)
+    nnz = len(indices)
+    for field, dtype in (("values", np.float32), ("inv_levels", np.float32), ("essential", np.uint8)):
+        array = _dtype(f"{name}.{field}", getattr(rows, field), dtype)
+        if len(array) != nnz:
+            raise InputError(f"{name}.{field}: expected {nnz} entries (one per index), got {len(array)}")
+    for field, dtype in (("n_essential", np.int32), ("scale", np.float64)):
+        array = _dtype(f"{name}.{field}", getattr(rows, field), dtype)
+        if len(array) != n:
+            raise InputError(f"{name}.{field}: expected {n} entries (one per row), got {len(array)}")
+    _finite(f"{name}.values", rows.values, positive=True)
+    _finite(f"{name}.inv_levels", rows.inv_levels, positive=True)
+    _finite(f"{name}.scale", rows.scale)
+    if nnz and rows.essential.max() > 1:
+        raise InputError(f"{name}.essential: expected flags 0 or 1, found {int(rows.essential.max())}")
+    counted = np.add.reduceat(rows.essential.astype(np.int64), indptr[:-1]) if nnz else np.zeros(n, np.int64)
+    counted[np.diff(indptr) == 0] = 0  # reduceat repeats the next value for empty rows
+    if not np.array_equal(counted, rows.n_essential):
+        raise InputError(f"{name}.n_essential: expected the number of essential flags per row")
+    return rows
+
+
+def check_place(place: Place, n: int, name: str) -> Place:
+    if not isinstance(place, Place):
+        raise InputError(f"{name}: expected a skillmatch.kernels.Place, got {type(place).__name__}")
+    shapes = {"region": (np.int32, 1), "geo": (np.float64, 2), "hours": (np.float32, 2), "needs": (np.uint32, 1),
+              "offers": (np.uint32, 1)}
+    for field, (dtype, ndim) in shapes.items():
+        array = _dtype(f"{name}.{field}", getattr(place, field), dtype, ndim)
+        if len(array) != n:
+            raise InputError(f"{name}.{field}: expected {n} rows, got {len(array)}")
+    if place.geo.shape[1] != 3 or place.hours.shape[1] != 2:
+        raise InputError(f"{name}: expected geo of shape (n, 3) and hours of shape (n, 2), got "
+                         f"{place.geo.shape} and {place.hours.shape}")
+    if np.isinf(place.geo).any() or np.isnan(place.geo[:, 2]).any():
+        raise InputError(f"{name}.geo: expected finite coordinates (NaN = unknown) and finite travel limits")
+    if not np.isfinite(place.hours).all():
+        raise InputError(f"{name}.hours: expected finite hours")
+    return place
+
+
+def check_exclusions(indptr: np.ndarray, indices: np.ndarray, n: int, m: int, name: str = "exclude") -> None:
+    _dtype(f"{name}.indptr", indptr, np.int64)
+    _dtype(f"{name}.indices", indices, np.int32)
+    check_csr(name, indptr, indices, n, m)
+
+
+def check_settings(settings: Settings) -> Settings:
+    if not isinstance(settings, Settings):
+        raise InputError(f"settings: expected a skillmatch.kernels.Settings, got {type(settings).__name__}")
+    k = settings.k
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InputError(f"settings.k: expected a positive integer, got {k!r}")
+    if settings.mode not in (COSINE, COVERAGE):
+        raise InputError(f"settings.mode: expected {COSINE} (cosine) or {COVERAGE} (coverage), got {settings.mode!r}")
+    if settings.essential not in (ESSENTIAL_NONE, ESSENTIAL_PENALTY, ESSENTIAL_GATE):
+        raise InputError(f"settings.essential: expected 0, 1 or 2, got {settings.essential!r}")
+    if not (0.0 <= settings.penalty < 1.0):
+        raise InputError(f"settings.penalty: expected 0 <= penalty < 1, got {settings.penalty!r}")
+    if not (settings.dense_factor >= 0.0 and np.isfinite(settings.dense_factor)):
+        raise InputError(f"settings.dense_factor: expected a finite number >= 0, got {settings.dense_factor!r}")
+    return settings

@@ -1,0 +1,299 @@
+"""The numba top-k kernel: a branch-free scatter into a dense accumulator, block-max selection.
+
+How :func:`rank_rows` ranks one query row against the candidates, tile by tile (a tile is
+``postings.tile`` consecutive candidates, sized so that one thread's float64 accumulator
+stays in cache; 20k candidates are one tile, 1M are ~30):
+
+1. **scatter** — the query's terms, in ascending order, add each posting of the tile into
+   the accumulator: ``acc[c] += value`` with no test at all (cosine: ``q x v``; coverage:
+   ``w x min(1, held x 1/level)``). Every candidate's sum therefore runs in the order of its
+   own row, exactly as the NumPy reference sums it, so scores are equal bit for bit.
+2. **selection** — the accumulator is scanned in blocks of 16: a block whose largest score
+   cannot reach the current k-th best is zeroed and skipped; in the others each candidate
+   that would enter the top k is tested against the exclusions and filters, its met
+   essential requirements are counted (the penalty only lowers a score), and it is
+   inserted. Filters, exclusions and essential counts thus cost nothing in the scatter and
+   are paid only by the few candidates that reach the top k.
+
+**Dense or sparse.** A row that touches few of a tile's candidates (short profiles against
+a large tile) would waste the dense scan; such a (row, tile) takes the sparse path: the
+scatter also records each candidate on its first touch, and selection visits only those.
+The choice is made per (row, tile) from an exact count of the postings it will read:
+dense when ``postings x dense_factor >= tile size``. The cost model and the measured
+cut-over are in ``benchmarks/README.md``.
+
+The ranking contract: per query row, the ``k`` best candidates with a score > 0 that pass
+the filters, by float32 score descending, then candidate index ascending; padded with -1 and
+-inf. Tiles are visited in ascending order and the top-k list carries over from one to the
+next, so the result does not depend on the tile size, the path taken or the thread count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .arrays import COSINE, EARTH_KM, ESSENTIAL_GATE, ESSENTIAL_NONE
+
+BLOCK = 16
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _better(s1, i1, s2, i2):
+    return s1 > s2 or (s1 == s2 and i1 < i2)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _insert(top_s, top_i, n_top, s, d):
+    """Insert (s, d) into the sorted top arrays; the caller checked that it belongs there."""
+    k = top_s.shape[0]
+    if n_top < k:
+        pos = n_top
+        n_top += 1
+    else:
+        pos = k - 1
+    while pos > 0 and _better(s, d, top_s[pos - 1], top_i[pos - 1]):
+        top_s[pos] = top_s[pos - 1]
+        top_i[pos] = top_i[pos - 1]
+        pos -= 1
+    top_s[pos] = s
+    top_i[pos] = d
+    return n_top
+
+
+@njit(nogil=True, cache=True)
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km between points given in radians."""
+    a = math.sin((lat2 - lat1) * 0.5) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) * 0.5) ** 2
+    return 2.0 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@njit(nogil=True, cache=True)
+def _allowed(d, cp_region, cp_geo, cp_hours, cp_needs, cp_offers, q_region, q_lat, q_lon, q_km, q_from, q_to,
+             q_needs, q_offers, use_hours):
+    """Whether candidate d may be ranked for a query with the given place (rules: :class:`.arrays.Place`).
+
+    Called only for the few candidates that would enter a top list, with the query's side
+    as scalars: each array argument of a call that numba does not inline costs reference
+    counting (benchmarks/README.md).
+    """
+    if q_region >= 0 and cp_region[d] != q_region:
+        return False
+    max_km = q_km
+    if cp_geo[d, 2] > 0.0 and (max_km <= 0.0 or cp_geo[d, 2] < max_km):
+        max_km = cp_geo[d, 2]
+    if max_km > 0.0:
+        if math.isnan(cp_geo[d, 0]) or math.isnan(q_lat):
+            return False
+        if haversine_km(q_lat, q_lon, cp_geo[d, 0], cp_geo[d, 1]) > max_km:
+            return False
+    if use_hours and max(q_from, cp_hours[d, 0]) > min(q_to, cp_hours[d, 1]):
+        return False
+    if (q_needs & ~cp_offers[d]) != 0 or (cp_needs[d] & ~q_offers) != 0:
+        return False
+    return True
+
+
+@njit(nogil=True, cache=True)
+def _essential_met(d, req_on_query, qmark, c_indptr, c_indices, c_essential):
+    """Essential requirements of the pair (query, candidate d) that the person meets."""
+    met = 0
+    for p in range(c_indptr[d], c_indptr[d + 1]):
+        mark = qmark[c_indices[p]]
+        if mark != 0:
+            if req_on_query:
+                met += mark == 2
+            else:
+                met += c_essential[p]
+    return met
+
+
+@njit(nogil=True, cache=True)
+def _excluded(d, ex_indices, lo, hi):
+    """Whether d is among the sorted ``ex_indices[lo:hi]``."""
+    end = hi
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ex_indices[mid] < d:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < end and ex_indices[lo] == d
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _gain(mode, req_on_query, qv, q_inv, pv, p_inv):
+    """What one shared term adds to a pair's sum (float64)."""
+    if mode == COSINE:
+        return qv * pv
+    if req_on_query:  # query = requirements (weight qv, 1/level q_inv), candidate = held level pv
+        return qv * min(1.0, pv * q_inv)
+    return pv * min(1.0, qv * p_inv)  # candidate = requirements, query = held level qv
+
+
+@njit(nogil=True, cache=True)
+def _scatter(acc, touched, sparse, st, q, r, post, off):
+    """Add row r's postings in one tile into ``acc``; on the sparse path also list first touches."""
+    n_touched = 0
+    for j in range(q.indptr[r], q.indptr[r + 1]):
+        t = q.indices[j]
+        qv = np.float64(q.values[j])
+        q_inv = np.float64(q.inv_levels[j])
+        lo, hi = post.indptr[off + t], post.indptr[off + t + 1]
+        if sparse:
+            for p in range(lo, hi):
+                c = post.local[p]
+                if acc[c] == 0.0:
+                    touched[n_touched] = c
+                    n_touched += 1
+                acc[c] += _gain(st.mode, st.req_on_query, qv, q_inv, np.float64(post.values[p]),
+                                np.float64(post.inv_levels[p]))
+        elif st.mode == COSINE:
+            for p in range(lo, hi):
+                acc[post.local[p]] += qv * np.float64(post.values[p])
+        elif st.req_on_query:
+            for p in range(lo, hi):
+                acc[post.local[p]] += qv * min(1.0, np.float64(post.values[p]) * q_inv)
+        else:
+            for p in range(lo, hi):
+                acc[post.local[p]] += np.float64(post.values[p]) * min(1.0, qv * np.float64(post.inv_levels[p]))
+    return n_touched
+
+
+@njit(nogil=True, cache=True)
+def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx, out_score):
+    """Top-k candidates for query rows ``start:end``, written into their output rows.
+
+    Serial and ``nogil``: callers run disjoint row ranges on several threads at once; each
+    call owns its accumulator, so results do not depend on how rows are split.
+
+    Parameters
+    ----------
+    start, end : int
+    st : Settings
+    q, c : Rows
+        The query rows and the candidates' own rows (the latter read only to count met
+        essential requirements and for the candidate scales).
+    post : Postings
+        The candidates' inverted index in tiles.
+    qp, cp : Place
+        Query and candidate places, for the filters.
+    ex_indptr, ex_indices : int64 (n + 1), int32
+        Per query row, candidate indices never to return (sorted, unique).
+    out_idx : int32 (n, k); out_score : float32 (n, k)
+        Written in place.
+    """
+    k = st.k
+    m = post.n_candidates
+    tile = post.tile
+    n_tiles = (m + tile - 1) // tile
+    width = min(tile, m)
+    acc = np.zeros(((width + BLOCK - 1) // BLOCK) * BLOCK, np.float64)  # whole blocks, padding stays 0
+    touched = np.empty(max(width, 1), np.int32)
+    qmark = np.zeros(post.n_terms, np.uint8)  # 1: a query term, 2: an essential query term
+    top_s = np.empty(k, np.float32)
+    top_i = np.empty(k, np.int32)
+    essential, penalty, req_on_query = st.essential, st.penalty, st.req_on_query
+    track = essential != ESSENTIAL_NONE
+    # What the hot loops and the checks read, as locals: LLVM cannot tell that writes to
+    # ``acc`` leave a tuple's fields unchanged and would reload them on every iteration.
+    scaled = st.scaled
+    c_scale = c.scale
+    dense_factor = st.dense_factor
+    n_terms = post.n_terms
+    p_indptr = post.indptr
+    c_indptr, c_indices, c_essential, c_n_essential = c.indptr, c.indices, c.essential, c.n_essential
+    cp_region, cp_geo, cp_hours, cp_needs, cp_offers = cp.region, cp.geo, cp.hours, cp.needs, cp.offers
+    tile_scale = np.ones(n_tiles)  # the largest candidate scale per tile, for the block bound
+    if scaled:
+        for b in range(n_tiles):
+            tile_scale[b] = c_scale[b * tile:min(m, (b + 1) * tile)].max()
+
+    for r in range(start, end):
+        q_lo, q_hi = q.indptr[r], q.indptr[r + 1]
+        if track:
+            for j in range(q_lo, q_hi):
+                qmark[q.indices[j]] = 1 + q.essential[j]
+        ex_lo, ex_hi = ex_indptr[r], ex_indptr[r + 1]
+        # the checks a candidate must pass before it enters the top list (rarely any)
+        checks = st.filtered or track or ex_lo != ex_hi
+        q_region, q_lat, q_lon, q_km = qp.region[r], qp.geo[r, 0], qp.geo[r, 1], qp.geo[r, 2]
+        q_from, q_to, q_needs, q_offers = qp.hours[r, 0], qp.hours[r, 1], qp.needs[r], qp.offers[r]
+        q_n_essential = q.n_essential[r]
+        qs = q.scale[r]
+        n_top = 0
+        for b in range(n_tiles):
+            base = b * tile
+            length = min(tile, m - base)
+            off = b * n_terms
+            work = 0
+            for j in range(q_lo, q_hi):
+                t = q.indices[j]
+                work += p_indptr[off + t + 1] - p_indptr[off + t]
+            if work == 0:
+                continue
+            sparse = work * dense_factor < length
+            n_touched = _scatter(acc, touched, sparse, st, q, r, post, off)
+            # Selection. Every s at or below ``floor``, the float32 just under the k-th best,
+            # rounds below it: one comparison turns almost every candidate away. Dense: in
+            # blocks of 16 (a constant trip count, so the block maximum compiles to
+            # straight-line code); a block whose bound cannot pass the floor is only zeroed.
+            floor = 0.0 if n_top < k else np.float64(np.nextafter(top_s[k - 1], np.float32(-np.inf)))
+            bound_scale = qs * tile_scale[b]
+            n_steps = n_touched if sparse else (length + BLOCK - 1) // BLOCK
+            for step in range(n_steps):
+                if sparse:
+                    lo = touched[step]
+                    hi = lo + 1
+                else:
+                    lo = step * BLOCK
+                    hi = min(lo + BLOCK, length)
+                    bound = 0.0
+                    for i in range(lo, lo + BLOCK):
+                        bound = max(bound, acc[i])
+                    if not (bound * bound_scale > floor):
+                        for i in range(lo, lo + BLOCK):
+                            acc[i] = 0.0
+                        continue
+                for i in range(lo, hi):
+                    a = acc[i]
+                    acc[i] = 0.0
+                    d = base + i
+                    s = (a * c_scale[d]) * qs if scaled else a * qs
+                    if not (s > floor and (n_top < k or _better(np.float32(s), d, top_s[k - 1], top_i[k - 1]))):
+                        continue
+                    if checks:
+                        if ex_lo != ex_hi and _excluded(d, ex_indices, ex_lo, ex_hi):
+                            continue
+                        if st.filtered and not _allowed(d, cp_region, cp_geo, cp_hours, cp_needs, cp_offers, q_region,
+                                                        q_lat, q_lon, q_km, q_from, q_to, q_needs, q_offers, st.hours):
+                            continue
+                        if track:
+                            n_e = q_n_essential if req_on_query else c_n_essential[d]
+                            if n_e > 0:
+                                missing = n_e - _essential_met(d, req_on_query, qmark, c_indptr, c_indices,
+                                                               c_essential)
+                                if missing > 0:
+                                    if essential == ESSENTIAL_GATE:
+                                        continue
+                                    s *= 1.0 - penalty * missing / n_e
+                        s32 = np.float32(s)
+                        if not (s32 > 0.0 and (n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]))):
+                            continue
+                    n_top = _insert(top_s, top_i, n_top, np.float32(s), d)
+                    if n_top == k:
+                        floor = np.float64(np.nextafter(top_s[k - 1], np.float32(-np.inf)))
+                if not sparse:
+                    for i in range(hi, lo + BLOCK):  # the padding after the last candidate
+                        acc[i] = 0.0
+        if track:
+            for j in range(q_lo, q_hi):
+                qmark[q.indices[j]] = 0
+        for j in range(n_top):
+            out_idx[r, j] = top_i[j]
+            out_score[r, j] = top_s[j]
+        for j in range(n_top, k):
+            out_idx[r, j] = -1
+            out_score[r, j] = -np.inf

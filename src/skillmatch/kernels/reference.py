@@ -1,0 +1,134 @@
+"""NumPy reference twins of the kernels: slow, obviously right, the same formulas.
+
+Every function here computes what its twin in :mod:`.rank` or :mod:`.credit` computes,
+pair by pair, with no index, no tiles, no pruning and no threads, and imports no numba.
+Sums run over the terms of the candidate row in ascending index order in float64, exactly
+as the kernels' scatter adds them, so results are equal bit for bit. Tests run both and
+compare; ``SKILLMATCH_IMPLEMENTATION=python`` makes the library use these.
+
+The score of query row r and candidate row d over their shared terms T:
+
+``cosine``    sum = Σ_{t in T} q_t · c_t
+``coverage``  sum = Σ_{t in T} w_t · min(1, e_t · inv_t)
+              (w, inv = 1/required level: the requirements side; e: the person's
+              effective proficiency, held or credited through a related skill)
+then ``s = (sum · c.scale[d]) · q.scale[r]``; with ``missing`` the essential
+requirements of the pair the person has nothing for, out of ``n_essential``:
+``s *= 1 - penalty · missing / n_essential`` (penalty) or the candidate is dropped
+(gate). A candidate is ranked if it is not excluded, passes the filters and
+``float32(s) > 0``; each row keeps the k best by float32(s) descending, then index
+ascending, padded with -1 / -inf.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .arrays import COSINE, EARTH_KM, ESSENTIAL_GATE, ESSENTIAL_NONE, Place, Rows, Settings
+
+
+def allowed(r: int, d: int, qp: Place, cp: Place, use_hours: bool) -> bool:
+    if qp.region[r] >= 0 and cp.region[d] != qp.region[r]:
+        return False
+    limits = [float(x) for x in (qp.geo[r, 2], cp.geo[d, 2]) if x > 0]
+    if limits:
+        if math.isnan(cp.geo[d, 0]) or math.isnan(qp.geo[r, 0]):
+            return False
+        lat1, lon1, lat2, lon2 = qp.geo[r, 0], qp.geo[r, 1], cp.geo[d, 0], cp.geo[d, 1]
+        a = math.sin((lat2 - lat1) * 0.5) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) * 0.5) ** 2
+        if 2.0 * EARTH_KM * math.asin(min(1.0, math.sqrt(a))) > min(limits):
+            return False
+    if use_hours and max(qp.hours[r, 0], cp.hours[d, 0]) > min(qp.hours[r, 1], cp.hours[d, 1]):
+        return False
+    if int(qp.needs[r]) & ~int(cp.offers[d]) or int(cp.needs[d]) & ~int(qp.offers[r]):
+        return False
+    return True
+
+
+def _row(rows: Rows, i: int) -> tuple[np.ndarray, ...]:
+    lo, hi = rows.indptr[i], rows.indptr[i + 1]
+    return rows.indices[lo:hi], rows.values[lo:hi], rows.inv_levels[lo:hi], rows.essential[lo:hi]
+
+
+def pair_sum(mode: int, req_on_query: bool, q_row: tuple, c_row: tuple) -> tuple[float, int]:
+    """(float64 sum over the shared terms, essential requirements met) for one pair."""
+    q_terms, q_val, q_inv, q_ess = q_row
+    c_terms, c_val, c_inv, c_ess = c_row
+    where = {int(t): j for j, t in enumerate(q_terms)}
+    s, met = 0.0, 0
+    for p, t in enumerate(c_terms):  # candidate row order = ascending term index
+        j = where.get(int(t))
+        if j is None:
+            continue
+        qv, qi, cv, ci = float(q_val[j]), float(q_inv[j]), float(c_val[p]), float(c_inv[p])
+        if mode == COSINE:
+            s += qv * cv
+        elif req_on_query:
+            s += qv * min(1.0, cv * qi)
+        else:
+            s += cv * min(1.0, qv * ci)
+        met += int(q_ess[j]) if req_on_query else int(c_ess[p])
+    return s, met
+
+
+def pair_score(st: Settings, q: Rows, c: Rows, r: int, d: int) -> float:
+    """The score of (query r, candidate d) before filters; -inf when gated out."""
+    total, met = pair_sum(st.mode, st.req_on_query, _row(q, r), _row(c, d))
+    s = (total * float(c.scale[d])) * float(q.scale[r])
+    if st.essential != ESSENTIAL_NONE:
+        n_e = int(q.n_essential[r]) if st.req_on_query else int(c.n_essential[d])
+        missing = n_e - met
+        if n_e > 0 and missing > 0:
+            if st.essential == ESSENTIAL_GATE:
+                return -math.inf
+            s *= 1.0 - st.penalty * missing / n_e
+    return s
+
+
+def topk(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, ex_indptr: np.ndarray,
+         ex_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reference of :func:`skillmatch.kernels.topk`: every pair scored, then sorted."""
+    n, m, k = q.n_rows, c.n_rows, st.k
+    out_idx = np.full((n, k), -1, dtype=np.int32)
+    out_score = np.full((n, k), -np.inf, dtype=np.float32)
+    for r in range(n):
+        excluded = {int(x) for x in ex_indices[ex_indptr[r]:ex_indptr[r + 1]]}
+        ranked = []
+        for d in range(m):
+            if d in excluded or not allowed(r, d, qp, cp, st.hours):
+                continue
+            s = np.float32(pair_score(st, q, c, r, d))
+            if s > 0:
+                ranked.append((-s, d))
+        ranked.sort()
+        for j, (neg, d) in enumerate(ranked[:k]):
+            out_idx[r, j] = d
+            out_score[r, j] = -neg
+    return out_idx, out_score
+
+
+def related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val):
+    """Reference of :func:`.credit.related_credit` via dense rows (indices come out sorted)."""
+    n, n_terms = len(h_indptr) - 1, len(r_indptr) - 1
+    out_indptr = [0]
+    out_indices: list[int] = []
+    out_val: list[float] = []
+    out_direct: list[int] = []
+    for i in range(n):
+        lo, hi = h_indptr[i], h_indptr[i + 1]
+        held = np.zeros(n_terms)
+        held[h_indices[lo:hi]] = h_val[lo:hi].astype(np.float64)
+        best = held.copy()
+        for s, v in zip(h_indices[lo:hi], h_val[lo:hi]):
+            a, b = r_indptr[s], r_indptr[s + 1]
+            targets = r_indices[a:b]
+            best[targets] = np.maximum(best[targets], float(v) * r_val[a:b].astype(np.float64))
+        nz = np.flatnonzero(best)
+        out_indices.extend(nz)
+        out_val.extend(best[nz])
+        out_direct.extend((held[nz] >= best[nz]).astype(np.uint8))
+        out_indptr.append(len(out_indices))
+    return (np.array(out_indptr, np.int64), np.array(out_indices, np.int32), np.array(out_val, np.float32),
+            np.array(out_direct, np.uint8))
