@@ -387,7 +387,7 @@ def credit_cost(tx, credit, held: sp.csr_matrix, repeat: int) -> dict[str, float
     out: dict[str, float] = {"links": int(c.nnz), "build_seconds": time.perf_counter() - t0}
     for name, m in (("profiles", held), ("occupations", tx.requirement_levels.tocsr())):
         args = (m.indptr.astype(np.int64), m.indices.astype(np.int32), m.data.astype(np.float32),
-                c.indptr, c.indices, c.data)
+                c.indptr.astype(np.int64), c.indices, c.data)
         out[f"growth_{name}"] = float(kernels.related_credit(*args)[0][-1] / max(1, m.nnz))
         cpu = best_cpu_time(lambda: kernels.related_credit(*args), repeat)
         out[f"expand_us_{name}"] = 1e6 * cpu / max(1, m.shape[0])

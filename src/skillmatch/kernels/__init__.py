@@ -19,6 +19,7 @@ compiles nothing; numba loads on the first call.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -33,7 +34,9 @@ from .arrays import (
     Place,
     Postings,
     Rows,
+    Scratch,
     Settings,
+    check_credit_inputs,
     check_exclusions,
     check_place,
     check_rows,
@@ -71,10 +74,12 @@ def default_threads() -> int:
         return os.cpu_count() or 1
 
 
-def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE) -> Postings:
+def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE, *, check: bool = True) -> Postings:
     """The candidates' rows regrouped by (tile, term), candidates ascending within each."""
     if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)) or tile < 1:
         raise InputError(f"tile: expected a positive integer, got {tile!r}")
+    if check:
+        check_rows(c, n_terms, "candidates")
     m = c.n_rows
     counts = np.diff(c.indptr)
     rows = np.repeat(np.arange(m, dtype=np.int64), counts)
@@ -84,7 +89,32 @@ def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE) -> Postings:
     indptr = np.zeros(n_tiles * n_terms + 1, np.int64)
     np.cumsum(np.bincount(key, minlength=n_tiles * n_terms), out=indptr[1:])
     local = (rows[order] % tile).astype(np.int32)
-    return Postings(indptr, local, c.values[order], c.inv_levels[order], int(tile), int(n_terms), int(m))
+    tile_scale = np.ones(n_tiles)
+    if m:
+        starts = np.arange(0, m, tile)
+        tile_scale = np.maximum.reduceat(np.asarray(c.scale, np.float64), starts)
+    return Postings(indptr, local, c.values[order], c.inv_levels[order], tile_scale, int(tile), int(n_terms), int(m))
+
+
+_local = threading.local()
+
+
+def _scratch(post: Postings) -> Scratch:
+    """This thread's scratch for ``post``'s sizes, made once and reused (the kernel leaves it zeroed)."""
+    width = max(16, -(-min(post.tile, max(post.n_candidates, 1)) // 16) * 16)
+    cached = getattr(_local, "scratch", None)
+    if cached is None or len(cached.acc) != width or len(cached.qmark) != post.n_terms:
+        cached = Scratch(np.zeros(width), np.empty(width, np.int32), np.zeros(post.n_terms, np.uint8))
+        _local.scratch = cached
+    return cached
+
+
+def _rank_rows(lo: int, hi: int, args: tuple) -> None:
+    """Rows ``lo:hi`` on the calling thread, with this thread's scratch."""
+    from .rank import rank_rows
+
+    post = args[3]
+    rank_rows(lo, hi, *args, _scratch(post))
 
 
 def topk(st: Settings, q: Rows, c: Rows, post: Postings, qp: Place, cp: Place,
@@ -131,35 +161,37 @@ def topk(st: Settings, q: Rows, c: Rows, post: Postings, qp: Place, cp: Place,
         from . import reference
 
         return reference.topk(st, q, c, qp, cp, *exclude)
-    from .rank import rank_rows
-
     k = int(st.k)
     out_idx = np.empty((n, k), np.int32)
     out_score = np.empty((n, k), np.float32)
     threads = max(1, min(n_threads or default_threads(), n))
     args = (st, q, c, post, qp, cp, exclude[0], exclude[1], out_idx, out_score)
     if threads == 1:
-        rank_rows(0, n, *args)
+        _rank_rows(0, n, args)
         return out_idx, out_score
     # more chunks than threads evens out rows of unequal cost
     n_chunks = min(n, 8 * threads)
     bounds = [(i * n // n_chunks, (i + 1) * n // n_chunks) for i in range(n_chunks)]
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        for future in [pool.submit(rank_rows, lo, hi, *args) for lo, hi in bounds]:
+        for future in [pool.submit(_rank_rows, lo, hi, args) for lo, hi in bounds]:
             future.result()
     return out_idx, out_score
 
 
 def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_values: np.ndarray,
-                   credit_indptr: np.ndarray, credit_indices: np.ndarray,
-                   credit_values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   credit_indptr: np.ndarray, credit_indices: np.ndarray, credit_values: np.ndarray, *,
+                   check: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Effective proficiency: ``eff[i, t] = max(held[i, t], max_s held[i, s] x credit[s, t])``.
 
-    Takes the held levels and the credit matrix as CSR arrays (int64 pointers, int32
-    sorted indices, float32 values) and returns the CSR arrays of ``eff`` (indices sorted
-    within each row) and a uint8 flag per entry: 1 when the person holds the skill at that
-    value, 0 when the value comes through a related skill.
+    Takes the held levels and the (square) credit matrix as CSR arrays (int64 pointers,
+    int32 sorted unique indices, float32 values; held levels finite and >= 0, credit in
+    [0, 1]) and returns the CSR arrays of ``eff`` (indices sorted within each row) and a
+    uint8 flag per entry: 1 when the person holds the skill at that value, 0 when the
+    value comes through a related skill. ``check=False`` skips the checks for arrays the
+    caller made and checked itself.
     """
+    if check:
+        check_credit_inputs(held_indptr, held_indices, held_values, credit_indptr, credit_indices, credit_values)
     if implementation() == "python":
         from .reference import related_credit as credit_fn
     else:

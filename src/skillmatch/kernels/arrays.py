@@ -72,15 +72,30 @@ class Postings(NamedTuple):
     in tile ``b`` are ``indptr[b * n_terms + t] : indptr[b * n_terms + t + 1]``, holding
     the candidate's position within its tile (ascending), its value and inverse level.
     A tile is what one thread's accumulator covers, so it is sized to stay in cache.
+    ``tile_scale`` (float64, n_tiles): the largest candidate scale in each tile.
     """
 
     indptr: np.ndarray  # int64 (n_tiles * n_terms + 1)
     local: np.ndarray  # int32: candidate index - tile start
     values: np.ndarray  # float32
     inv_levels: np.ndarray  # float32
+    tile_scale: np.ndarray  # float64
     tile: int
     n_terms: int
     n_candidates: int
+
+
+class Scratch(NamedTuple):
+    """One thread's working memory for :func:`.rank.rank_rows`, reused from call to call.
+
+    acc : float64 (tile rounded up to whole blocks of 16); touched : int32 (tile);
+    qmark : uint8 (n_terms). ``acc`` and ``qmark`` are all zero between calls (the kernel
+    leaves them so), which is what makes reuse safe.
+    """
+
+    acc: np.ndarray
+    touched: np.ndarray
+    qmark: np.ndarray
 
 
 class Settings(NamedTuple):
@@ -156,8 +171,7 @@ def check_rows(rows: Rows, n_terms: int, name: str) -> Rows:
     _finite(f"{name}.scale", rows.scale)
     if nnz and rows.essential.max() > 1:
         raise InputError(f"{name}.essential: expected flags 0 or 1, found {int(rows.essential.max())}")
-    counted = np.add.reduceat(rows.essential.astype(np.int64), indptr[:-1]) if nnz else np.zeros(n, np.int64)
-    counted[np.diff(indptr) == 0] = 0  # reduceat repeats the next value for empty rows
+    counted = np.bincount(np.repeat(np.arange(n), np.diff(indptr)), weights=rows.essential, minlength=n)
     if not np.array_equal(counted, rows.n_essential):
         raise InputError(f"{name}.n_essential: expected the number of essential flags per row")
     return rows
@@ -203,3 +217,24 @@ def check_settings(settings: Settings) -> Settings:
     if not (settings.dense_factor >= 0.0 and np.isfinite(settings.dense_factor)):
         raise InputError(f"settings.dense_factor: expected a finite number >= 0, got {settings.dense_factor!r}")
     return settings
+
+
+def check_credit_inputs(h_indptr: np.ndarray, h_indices: np.ndarray, h_values: np.ndarray, r_indptr: np.ndarray,
+                        r_indices: np.ndarray, r_values: np.ndarray) -> None:
+    """The arrays of :func:`skillmatch.kernels.related_credit`: two CSRs over the same terms."""
+    for name, indptr, indices, values in (("held", h_indptr, h_indices, h_values),
+                                          ("credit", r_indptr, r_indices, r_values)):
+        _dtype(f"{name}.indptr", indptr, np.int64)
+        _dtype(f"{name}.indices", indices, np.int32)
+        _dtype(f"{name}.data", values, np.float32)
+        if len(values) != len(indices):
+            raise InputError(f"{name}.data: expected {len(indices)} values (one per index), got {len(values)}")
+    n_terms = len(r_indptr) - 1
+    if n_terms < 0:
+        raise InputError("credit.indptr: expected at least one pointer, got none")
+    check_csr("credit", r_indptr, r_indices, n_terms, n_terms)
+    check_csr("held", h_indptr, h_indices, max(len(h_indptr) - 1, 0), n_terms)
+    _finite("held.data", h_values)
+    _finite("credit.data", r_values)
+    if len(r_values) and r_values.max() > 1.0:
+        raise InputError(f"credit.data: expected credit strengths from 0 to 1, found {float(r_values.max()):g}")

@@ -34,7 +34,7 @@ class CosineIndex:
             raise InputError("candidates: expected a 2-d array or sparse matrix")
         self.n_features = int(candidates.shape[1])
         self._rows = _unit_rows(candidates, self.n_features, "candidates")
-        self._postings = build_postings(self._rows, self.n_features, tile)
+        self._postings = build_postings(self._rows, self.n_features, tile, check=False)
         self._place = unfiltered_place(self._rows.n_rows)
 
     def __len__(self) -> int:

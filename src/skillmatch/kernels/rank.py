@@ -163,7 +163,7 @@ def _scatter(acc, touched, sparse, st, q, r, post, off):
 
 
 @njit(nogil=True, cache=True)
-def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx, out_score):
+def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx, out_score, scratch):
     """Top-k candidates for query rows ``start:end``, written into their output rows.
 
     Serial and ``nogil``: callers run disjoint row ranges on several threads at once; each
@@ -184,15 +184,16 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
         Per query row, candidate indices never to return (sorted, unique).
     out_idx : int32 (n, k); out_score : float32 (n, k)
         Written in place.
+    scratch : Scratch
+        This thread's accumulator and marks (all zero on entry; left all zero).
     """
     k = st.k
     m = post.n_candidates
     tile = post.tile
     n_tiles = (m + tile - 1) // tile
-    width = min(tile, m)
-    acc = np.zeros(((width + BLOCK - 1) // BLOCK) * BLOCK, np.float64)  # whole blocks, padding stays 0
-    touched = np.empty(max(width, 1), np.int32)
-    qmark = np.zeros(post.n_terms, np.uint8)  # 1: a query term, 2: an essential query term
+    acc = scratch.acc  # whole blocks; the padding after the last candidate stays 0
+    touched = scratch.touched
+    qmark = scratch.qmark  # 1: a query term, 2: an essential query term
     top_s = np.empty(k, np.float32)
     top_i = np.empty(k, np.int32)
     essential, penalty, req_on_query = st.essential, st.penalty, st.req_on_query
@@ -206,10 +207,7 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     p_indptr = post.indptr
     c_indptr, c_indices, c_essential, c_n_essential = c.indptr, c.indices, c.essential, c.n_essential
     cp_region, cp_geo, cp_hours, cp_needs, cp_offers = cp.region, cp.geo, cp.hours, cp.needs, cp.offers
-    tile_scale = np.ones(n_tiles)  # the largest candidate scale per tile, for the block bound
-    if scaled:
-        for b in range(n_tiles):
-            tile_scale[b] = c_scale[b * tile:min(m, (b + 1) * tile)].max()
+    tile_scale = post.tile_scale  # the largest candidate scale per tile, for the block bound
 
     for r in range(start, end):
         q_lo, q_hi = q.indptr[r], q.indptr[r + 1]

@@ -72,6 +72,10 @@ class CandidateIndex:
     postings: Postings
     idf: np.ndarray | None
     credit: CSR | None
+    #: whether any candidate has a travel limit or a support need, and whether any candidate
+    #: scale differs from 1: known once, so a one-record call pays nothing per candidate
+    candidate_limits: bool = False
+    scaled: bool = False
 
     # --- building ------------------------------------------------------------------------------
 
@@ -90,9 +94,10 @@ class CandidateIndex:
         if isinstance(batch, WorkBatch) and settings.crucial_boost > 0:
             scale = np.where(batch.crucial, 1.0 + settings.crucial_boost, 1.0)
         side = _side(batch, batch.kind, settings, credit, idf, scale, eff)
-        postings = kernels.build_postings(side.rows, taxonomy.n_concepts, tile)
+        postings = kernels.build_postings(side.rows, taxonomy.n_concepts, tile, check=False)
         _frozen(side.rows, side.place, side.eff, side.direct, postings, idf, credit)
-        return cls(taxonomy, settings, side, postings, idf, credit)
+        limits = bool((side.place.geo[:, 2] > 0).any() or side.place.needs.any())
+        return cls(taxonomy, settings, side, postings, idf, credit, limits, bool((side.rows.scale != 1.0).any()))
 
     # --- what it holds ---------------------------------------------------------------------------
 
@@ -183,17 +188,14 @@ class CandidateIndex:
 
     def kernel_settings(self, queries: Side, k: int) -> kernels.Settings:
         """The kernel's scalars for ranking ``queries`` against this index."""
-        st, cand = self.settings, self.candidates
+        st = self.settings
         located = self._located(queries)
-        filtered = located and bool(
-            (queries.place.region >= 0).any() or (queries.place.geo[:, 2] > 0).any()
-            or (cand.place.geo[:, 2] > 0).any() or queries.place.needs.any() or cand.place.needs.any()
-            or st.hours)
+        filtered = located and (st.hours or self.candidate_limits or bool(
+            (queries.place.region >= 0).any() or (queries.place.geo[:, 2] > 0).any() or queries.place.needs.any()))
         scoring = SCORINGS[st.scoring]
         req_on_query = st.scoring == "coverage" and queries.kind == WORK
-        scaled = bool((cand.rows.scale != 1.0).any())
         return kernels.Settings(int(k), scoring.mode, req_on_query, st.essential_mode, float(st.essential_penalty),
-                                bool(st.hours and located), filtered, scaled, kernels.DENSE_FACTOR)
+                                bool(st.hours and located), filtered, self.scaled, kernels.DENSE_FACTOR)
 
     def _located(self, queries: Side) -> bool:
         """Place, hours and support filter between people and vacancies only (not occupations or matrices)."""
@@ -293,7 +295,7 @@ def _effective(held: CSR, credit: CSR | None) -> tuple[CSR, np.ndarray]:
     if credit is None:
         return held, np.ones(held.nnz, np.uint8)
     indptr, indices, values, direct = kernels.related_credit(held.indptr, held.indices, held.data, credit.indptr,
-                                                             credit.indices, credit.data)
+                                                             credit.indices, credit.data, check=False)
     return CSR(indptr, indices, values, held.n_columns), direct
 
 

@@ -31,9 +31,6 @@ class Place(NamedTuple):
     needs: np.ndarray
     offers: np.ndarray
 
-    def __len__(self) -> int:  # type: ignore[override]
-        return len(self.region)
-
     def take(self, rows: np.ndarray) -> Place:
         """The places of some rows."""
         return Place(*(np.ascontiguousarray(a[rows]) for a in self))

@@ -30,7 +30,7 @@ from ..models import IMPORTANCE_CODES, SUPPORT_KINDS, Jobseeker, Vacancy
 from ..problems import InputError, Problem, closest
 from ..taxonomy import Taxonomy
 from .place import Place, unfiltered_place
-from .sparse import CSR, INDEX_DTYPE, VALUE_DTYPE, as_csr
+from .sparse import CSR, INDEX_DTYPE, VALUE_DTYPE, as_csr, check_csr
 
 SUPPORT_BITS = {name: 1 << i for i, name in enumerate(SUPPORT_KINDS)}
 #: Unknown skills get a "closest:" hint only for the first few: each hint searches every
@@ -320,6 +320,46 @@ def from_matrix(taxonomy: Taxonomy, matrix: Any, *, where: str) -> Batch:
                        located=False)
 
 
+def _array(name: str, value: Any, dtype: Any, shape: tuple[int, ...]) -> None:
+    if not isinstance(value, np.ndarray) or value.dtype != dtype or value.shape != shape:
+        got = f"{value.dtype} {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
+        raise InputError(f"{name}: expected an array of {np.dtype(dtype).name} with shape {shape}, got {got}")
+
+
+def check_batch(b: Batch, n_concepts: int, where: str = "batch") -> Batch:
+    """A batch made by hand (not by this module) is checked before anything reads its arrays."""
+    n = len(b.ids)
+    if len(b.labels) != n or len(set(b.ids)) != n:
+        raise InputError(f"{where}: expected {n} unique ids and as many labels, got {len(set(b.ids))} unique ids "
+                         f"and {len(b.labels)} labels")
+    skills = b.held if isinstance(b, PeopleBatch) else b.importance
+    if not isinstance(skills, CSR) or skills.n_columns != n_concepts:
+        raise InputError(f"{where}: expected skills as a CSR with {n_concepts} columns")
+    _array(f"{where}.indptr", skills.indptr, np.int64, (n + 1,))
+    _array(f"{where}.indices", skills.indices, np.int32, (len(skills.indices),))
+    check_csr(where, skills.indptr, skills.indices, n, n_concepts)
+    nnz = skills.nnz
+    if isinstance(b, PeopleBatch):
+        _array(f"{where}.held.data", skills.data, VALUE_DTYPE, (nnz,))
+        if nnz and not (np.isfinite(skills.data).all() and skills.data.min() >= 1 and skills.data.max() <= 5):
+            raise InputError(f"{where}.held: expected levels from 1 to 5")
+    else:
+        _array(f"{where}.importance.data", skills.data, np.int8, (nnz,))
+        _array(f"{where}.levels", b.levels, VALUE_DTYPE, (nnz,))
+        _array(f"{where}.crucial", b.crucial, np.bool_, (n,))
+        if nnz and (skills.data.min() < 1 or skills.data.max() > 3):
+            raise InputError(f"{where}.importance: expected codes 1, 2 or 3")
+        if nnz and not (np.isfinite(b.levels).all() and b.levels.min() >= 1 and b.levels.max() <= 5):
+            raise InputError(f"{where}.levels: expected required levels from 1 to 5")
+    p = b.place
+    for name, dtype, shape in (("region", np.int32, (n,)), ("geo", np.float64, (n, 3)), ("hours", np.float32, (n, 2)),
+                               ("needs", np.uint32, (n,)), ("offers", np.uint32, (n,))):
+        _array(f"{where}.place.{name}", getattr(p, name), dtype, shape)
+    if np.isinf(p.geo).any() or np.isnan(p.geo[:, 2]).any() or not np.isfinite(p.hours).all():
+        raise InputError(f"{where}.place: expected finite coordinates (NaN = unknown), travel limits and hours")
+    return b
+
+
 def batch(taxonomy: Taxonomy, records: Any, *, where: str = "records", lang: str = "nl") -> Batch:
     """Whatever a caller passes as a batch: a batch (checked against ``taxonomy``), a list
     of Jobseeker or of Vacancy records, ``"occupations"``, a :class:`Requirements` or a
@@ -328,7 +368,7 @@ def batch(taxonomy: Taxonomy, records: Any, *, where: str = "records", lang: str
         if records.fingerprint != taxonomy.fingerprint:
             raise InputError(f"{where}: built against another taxonomy (fingerprint {records.fingerprint}) than "
                              f"this one ({taxonomy.fingerprint}); vectorise the records again with this taxonomy")
-        return records
+        return check_batch(records, taxonomy.n_concepts, where)
     if isinstance(records, str):
         if records != "occupations":
             raise InputError(f"{where}: expected records, a matrix or 'occupations', got the string {records!r}")
