@@ -92,10 +92,10 @@ def run_chunks(st_, q, c, post, qp, cp, exclude, n_chunks):
     idx = np.full((n, st_.k), 99, np.int32)
     score = np.full((n, st_.k), 99, np.float32)
     width = -(-max(1, min(post.tile, c.n_rows)) // 16) * 16
-    scratch = Scratch(np.zeros(width), np.empty(width, np.int32), np.zeros(post.n_terms, np.uint8))
+    scratch = Scratch(np.zeros(width), np.zeros(width, np.uint8), np.empty(width, np.int32))
     for i in range(n_chunks):
         rank_rows(i * n // n_chunks, (i + 1) * n // n_chunks, st_, q, c, post, qp, cp, *exclude, idx, score, scratch)
-    assert not scratch.acc.any() and not scratch.qmark.any(), "the kernel leaves its scratch zeroed"
+    assert not scratch.acc.any() and not scratch.met.any(), "the kernel leaves its scratch zeroed"
     return idx, score
 
 

@@ -55,7 +55,7 @@ __all__ = [
 DEFAULT_TILE = 32_768
 #: A (row, tile) takes the dense path when its postings x DENSE_FACTOR >= the tile's
 #: candidates (measured cut-over, benchmarks/README.md).
-DENSE_FACTOR = 8.0
+DENSE_FACTOR = 16.0
 
 
 def implementation() -> str:
@@ -93,7 +93,8 @@ def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE, *, check: bo
     if m:
         starts = np.arange(0, m, tile)
         tile_scale = np.maximum.reduceat(np.asarray(c.scale, np.float64), starts)
-    return Postings(indptr, local, c.values[order], c.inv_levels[order], tile_scale, int(tile), int(n_terms), int(m))
+    return Postings(indptr, local, c.values[order], c.inv_levels[order], c.essential[order], tile_scale, int(tile),
+                    int(n_terms), int(m))
 
 
 _local = threading.local()
@@ -103,8 +104,8 @@ def _scratch(post: Postings) -> Scratch:
     """This thread's scratch for ``post``'s sizes, made once and reused (the kernel leaves it zeroed)."""
     width = max(16, -(-min(post.tile, max(post.n_candidates, 1)) // 16) * 16)
     cached = getattr(_local, "scratch", None)
-    if cached is None or len(cached.acc) != width or len(cached.qmark) != post.n_terms:
-        cached = Scratch(np.zeros(width), np.empty(width, np.int32), np.zeros(post.n_terms, np.uint8))
+    if cached is None or len(cached.acc) != width:
+        cached = Scratch(np.zeros(width), np.zeros(width, np.uint8), np.empty(width, np.int32))
         _local.scratch = cached
     return cached
 
@@ -201,3 +202,207 @@ def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_value
     rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
     order = np.lexsort((indices, rows))
     return indptr, indices[order], values[order], direct[order]
+
+
+# --- gaps, pair scores and unlocks (kernels/gaps.py, twins in reference.py) ---------------------
+
+from .gap_arrays import (  # noqa: E402  (kept with the dispatch that uses them)
+    Demands,
+    Effective,
+    GapRows,
+    Overlay,
+    Pairs,
+    check_demands,
+    check_effective,
+    check_overlay,
+    check_pairs,
+    check_weight_table,
+    empty_gap_rows,
+    gap_rows_for,
+    overlay_from_csr,
+)
+
+__all__ += ["Demands", "Effective", "GapRows", "Overlay", "Pairs", "empty_overlay", "gap_rows", "overlay_from_csr",
+            "score_pairs", "unlock_scan"]
+
+
+def _run_chunks(fn, n: int, n_threads: int | None, *args) -> list:
+    """``fn(lo, hi, *args)`` over ``n`` items cut in consecutive ranges, on up to ``n_threads`` threads; results in order."""
+    threads = max(1, min(n_threads or default_threads(), n))
+    if threads == 1:
+        return [fn(0, n, *args)]
+    n_chunks = min(n, 8 * threads)  # more chunks than threads evens out items of unequal cost
+    bounds = [(i * n // n_chunks, (i + 1) * n // n_chunks) for i in range(n_chunks)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return [f.result() for f in [pool.submit(fn, lo, hi, *args) for lo, hi in bounds]]
+
+
+def empty_overlay(n_terms: int) -> Overlay:
+    """An :class:`Overlay` of no bundles (no query row is raised)."""
+    return Overlay(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32),
+                   np.zeros(n_terms + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8))
+
+
+def gap_rows(pairs: Pairs, people: Effective, work: Demands, weights: np.ndarray, n_terms: int, *,
+             n_threads: int | None = None, check: bool = True) -> GapRows:
+    """The gap of each (person, target) pair as CSR rows (formula: :mod:`.gaps`).
+
+    Parameters
+    ----------
+    pairs : Pairs
+        ``rows`` index people's rows, ``cols`` targets' rows (int32, n_pairs each).
+    people : Effective
+        Effective proficiency (with related-skill credit) of the people.
+    work : Demands
+        Requirements of the targets.
+    weights : float64 (4,)
+        Weight of each importance code (entry 0 unused).
+    n_terms : int
+        Number of concepts (columns).
+    n_threads : int, optional
+        Threads over pairs (default: :func:`default_threads`); the result is the same for
+        every thread count.
+    check : bool
+        Check every array first; pass False only for arrays already checked.
+
+    Returns
+    -------
+    GapRows
+        One row per pair (empty for a pair whose target asks nothing or is met in full).
+    """
+    if check:
+        check_effective(people, n_terms)
+        check_demands(work, n_terms)
+        check_pairs(pairs, len(people.indptr) - 1, len(work.indptr) - 1)
+        check_weight_table(weights)
+    if implementation() == "python":
+        from . import reference
+
+        return reference.gap_rows(pairs, people, work, weights)
+    from .gaps import gap_rows as kernel
+
+    n = len(pairs.rows)
+    counts = np.zeros(n, np.int64)
+    _run_chunks(kernel, n, n_threads, False, pairs, people, work, weights, counts, empty_gap_rows(n))
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    out = gap_rows_for(indptr)
+    _run_chunks(kernel, n, n_threads, True, pairs, people, work, weights, counts, out)
+    return out
+
+
+def _check_scoring(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, n_terms: int) -> None:
+    check_settings(st)
+    check_rows(q, n_terms, "queries")
+    check_rows(c, n_terms, "candidates")
+    check_place(qp, q.n_rows, "query place")
+    check_place(cp, c.n_rows, "candidate place")
+
+
+def _check_raising(st: Settings, over: Overlay, n_terms: int) -> None:
+    check_overlay(over, n_terms)
+    if over.n_rows and (st.mode != COVERAGE or st.req_on_query):
+        raise InputError("overlay: raising query rows by levels needs coverage scoring with people as queries "
+                         "(settings.mode = COVERAGE, settings.req_on_query = False)")
+
+
+def score_pairs(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, pairs: Pairs, n_terms: int, *,
+                over: Overlay | None = None, raise_by: np.ndarray | None = None, n_threads: int | None = None,
+                check: bool = True) -> np.ndarray:
+    """The score of each listed (query row, candidate) pair, as :func:`topk` scores it.
+
+    Parameters
+    ----------
+    st, q, c, qp, cp
+        As for :func:`topk` (``st.k`` is not read).
+    pairs : Pairs
+        ``rows`` index query rows, ``cols`` candidates (int32, n_pairs each).
+    n_terms : int
+    over : Overlay, optional
+        Levels to raise query rows by (coverage with people as queries only).
+    raise_by : int32 (n_pairs), optional
+        Overlay row for each pair, -1 for none (default: none raised).
+
+    Returns
+    -------
+    float32 (n_pairs)
+        The score (bit for bit the one :func:`topk` returns when it ranks the pair); -inf
+        where the place filters forbid the pair; 0 where the essential gate drops it.
+    """
+    n = len(pairs.rows)
+    over = empty_overlay(n_terms) if over is None else over
+    raise_by = np.full(n, -1, np.int32) if raise_by is None else raise_by
+    if check:
+        _check_scoring(st, q, c, qp, cp, n_terms)
+        check_pairs(pairs, q.n_rows, c.n_rows)
+        _check_raising(st, over, n_terms)
+        raise_by = _as_int32(raise_by, "raise_by")
+        if len(raise_by) != n or (n and (raise_by.min() < -1 or raise_by.max() >= over.n_rows)):
+            raise InputError(f"raise_by: expected {n} overlay rows from -1 (none) to {over.n_rows - 1}")
+    if implementation() == "python":
+        from . import reference
+
+        return reference.score_pairs(st, q, c, qp, cp, over, pairs.rows, raise_by, pairs.cols)
+    from .gaps import score_pairs as kernel
+
+    out = np.empty(n, np.float32)
+    _run_chunks(kernel, n, n_threads, st, q, c, qp, cp, over, pairs.rows, raise_by, pairs.cols, out)
+    return out
+
+
+def _as_int32(array: np.ndarray, name: str) -> np.ndarray:
+    if not isinstance(array, np.ndarray) or array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise InputError(f"{name}: expected a 1-d integer array")
+    return np.ascontiguousarray(array, np.int32)
+
+
+def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over: Overlay, q_language: np.ndarray,
+                pair_indptr: np.ndarray, pair_cols: np.ndarray, theta: float, n_terms: int, *,
+                n_threads: int | None = None,
+                check: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which overlay rows (module bundles) lift which query rows' candidates to ``theta`` (:mod:`.gaps`).
+
+    Parameters
+    ----------
+    st, q, c, qp, cp
+        As for :func:`topk`; coverage with people as queries.
+    over : Overlay
+        The bundles' levels.
+    q_language : int8 (n): the Dutch CEFR code of each query row's person (1 A1 … 6 C2;
+        6 when unknown, so that nothing is left out); a bundle needing more is skipped.
+    pair_indptr : int64 (n + 1), pair_cols : int32
+        The candidates to look at for each query row (CSR; sorted, unique within a row).
+    theta : float in (0, 1]
+        A pair counts as a match when its float32 score is >= float32(theta).
+
+    Returns
+    -------
+    rows int32, bundles int32, counts int32, values float64
+        One entry per (row, bundle) that lifts at least one listed candidate from below
+        ``theta`` to ``theta`` or more: the number lifted and the sum of their new float32
+        scores. Sorted by row, then bundle.
+    """
+    if check:
+        _check_scoring(st, q, c, qp, cp, n_terms)
+        _check_raising(st, over, n_terms)
+        if st.mode != COVERAGE or st.req_on_query:
+            raise InputError("unlock_scan: expected coverage scoring with people as queries")
+        check_exclusions(pair_indptr, pair_cols, q.n_rows, c.n_rows, "pairs")
+        lang = q_language
+        if not isinstance(lang, np.ndarray) or lang.dtype != np.int8 or lang.shape != (q.n_rows,):
+            raise InputError(f"q_language: expected an int8 array of {q.n_rows} CEFR codes")
+        if not (isinstance(theta, (int, float, np.floating)) and 0.0 < float(theta) <= 1.0):
+            raise InputError(f"theta: expected a number in (0, 1], got {theta!r}")
+    if implementation() == "python":
+        from . import reference
+
+        return reference.unlock_scan(st, q, c, qp, cp, over, q_language, pair_indptr, pair_cols, float(theta))
+    from .gaps import unlock_scan as kernel
+
+    parts = _run_chunks(kernel, q.n_rows, n_threads, st, q, c, qp, cp, over, q_language, pair_indptr, pair_cols,
+                        float(theta)) if q.n_rows else []
+    if not parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
+    rows, bundles, counts, values = (np.concatenate(a) for a in zip(*parts))
+    order = np.lexsort((bundles, rows))
+    return rows[order], bundles[order], counts[order], values[order]

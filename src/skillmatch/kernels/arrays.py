@@ -30,6 +30,8 @@ ESSENTIAL_PENALTY = 1  #: score x (1 - penalty x missing / n_essential)
 ESSENTIAL_GATE = 2  #: the candidate is dropped
 
 EARTH_KM = 6371.0088
+#: Essential requirements per row: their met count per candidate is kept in one byte.
+MAX_ESSENTIAL = 255
 
 
 class Rows(NamedTuple):
@@ -79,6 +81,7 @@ class Postings(NamedTuple):
     local: np.ndarray  # int32: candidate index - tile start
     values: np.ndarray  # float32
     inv_levels: np.ndarray  # float32
+    essential: np.ndarray  # uint8
     tile_scale: np.ndarray  # float64
     tile: int
     n_terms: int
@@ -88,14 +91,14 @@ class Postings(NamedTuple):
 class Scratch(NamedTuple):
     """One thread's working memory for :func:`.rank.rank_rows`, reused from call to call.
 
-    acc : float64 (tile rounded up to whole blocks of 16); touched : int32 (tile);
-    qmark : uint8 (n_terms). ``acc`` and ``qmark`` are all zero between calls (the kernel
+    acc : float64, met : uint8 (both the tile rounded up to whole blocks of 16);
+    touched : int32 (the tile). ``acc`` and ``met`` are all zero between calls (the kernel
     leaves them so), which is what makes reuse safe.
     """
 
     acc: np.ndarray
+    met: np.ndarray
     touched: np.ndarray
-    qmark: np.ndarray
 
 
 class Settings(NamedTuple):
@@ -174,6 +177,9 @@ def check_rows(rows: Rows, n_terms: int, name: str) -> Rows:
     counted = np.bincount(np.repeat(np.arange(n), np.diff(indptr)), weights=rows.essential, minlength=n)
     if not np.array_equal(counted, rows.n_essential):
         raise InputError(f"{name}.n_essential: expected the number of essential flags per row")
+    if n and rows.n_essential.max() > MAX_ESSENTIAL:
+        raise InputError(f"{name}: a row with {int(rows.n_essential.max())} essential requirements; at most "
+                         f"{MAX_ESSENTIAL} are supported (ESCO's largest occupation has 133)")
     return rows
 
 

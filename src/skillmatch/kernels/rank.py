@@ -97,20 +97,6 @@ def _allowed(d, cp_region, cp_geo, cp_hours, cp_needs, cp_offers, q_region, q_la
 
 
 @njit(nogil=True, cache=True)
-def _essential_met(d, req_on_query, qmark, c_indptr, c_indices, c_essential):
-    """Essential requirements of the pair (query, candidate d) that the person meets."""
-    met = 0
-    for p in range(c_indptr[d], c_indptr[d + 1]):
-        mark = qmark[c_indices[p]]
-        if mark != 0:
-            if req_on_query:
-                met += mark == 2
-            else:
-                met += c_essential[p]
-    return met
-
-
-@njit(nogil=True, cache=True)
 def _excluded(d, ex_indices, lo, hi):
     """Whether d is among the sorted ``ex_indices[lo:hi]``."""
     end = hi
@@ -124,19 +110,28 @@ def _excluded(d, ex_indices, lo, hi):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _gain(mode, req_on_query, qv, q_inv, pv, p_inv):
-    """What one shared term adds to a pair's sum (float64)."""
-    if mode == COSINE:
-        return qv * pv
-    if req_on_query:  # query = requirements (weight qv, 1/level q_inv), candidate = held level pv
-        return qv * min(1.0, pv * q_inv)
-    return pv * min(1.0, qv * p_inv)  # candidate = requirements, query = held level qv
+def _floor(kth, sparse):
+    """The float64 score a candidate must exceed to enter a full top list whose k-th best is ``kth``."""
+    if sparse:
+        return np.float64(np.nextafter(kth, np.float32(-np.inf)))
+    return np.float64(kth)
 
 
-@njit(nogil=True, cache=True)
-def _scatter(acc, touched, sparse, st, q, r, post, off):
-    """Add row r's postings in one tile into ``acc``; on the sparse path also list first touches."""
+@njit(nogil=True, cache=True, inline="always")
+def _capped(x):
+    """min(1, x), written so that it compiles to a branch-free minimum."""
+    return x if x < 1.0 else 1.0
+
+
+# nnan/nsz let ``_capped`` compile to one minsd instead of a branch that mispredicts on about
+# half of the postings; they permit no reassociation or contraction, so every sum is the
+# reference's, bit for bit (no NaN reaches a kernel: the API edge rejects it).
+@njit(nogil=True, cache=True, fastmath={"nnan", "nsz"})
+def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
+    """Add row r's postings in one tile into ``acc``; count met essential requirements into
+    ``met`` when ``track``; on the sparse path also list first touches in ``touched``."""
     n_touched = 0
+    cosine, req_on_query = st.mode == COSINE, st.req_on_query
     for j in range(q.indptr[r], q.indptr[r + 1]):
         t = q.indices[j]
         qv = np.float64(q.values[j])
@@ -148,17 +143,26 @@ def _scatter(acc, touched, sparse, st, q, r, post, off):
                 if acc[c] == 0.0:
                     touched[n_touched] = c
                     n_touched += 1
-                acc[c] += _gain(st.mode, st.req_on_query, qv, q_inv, np.float64(post.values[p]),
-                                np.float64(post.inv_levels[p]))
-        elif st.mode == COSINE:
+        if cosine:
             for p in range(lo, hi):
                 acc[post.local[p]] += qv * np.float64(post.values[p])
-        elif st.req_on_query:
+        elif req_on_query:  # query = requirements (weight qv, 1/level q_inv), candidates hold levels
+            if track and q.essential[j]:
+                for p in range(lo, hi):
+                    c = post.local[p]
+                    acc[c] += qv * _capped(np.float64(post.values[p]) * q_inv)
+                    met[c] += 1
+            else:
+                for p in range(lo, hi):
+                    acc[post.local[p]] += qv * _capped(np.float64(post.values[p]) * q_inv)
+        elif track:  # candidates = requirements, the query holds levels; count met essentials too
             for p in range(lo, hi):
-                acc[post.local[p]] += qv * min(1.0, np.float64(post.values[p]) * q_inv)
+                c = post.local[p]
+                acc[c] += np.float64(post.values[p]) * _capped(qv * np.float64(post.inv_levels[p]))
+                met[c] += post.essential[p]
         else:
             for p in range(lo, hi):
-                acc[post.local[p]] += np.float64(post.values[p]) * min(1.0, qv * np.float64(post.inv_levels[p]))
+                acc[post.local[p]] += np.float64(post.values[p]) * _capped(qv * np.float64(post.inv_levels[p]))
     return n_touched
 
 
@@ -174,8 +178,8 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     start, end : int
     st : Settings
     q, c : Rows
-        The query rows and the candidates' own rows (the latter read only to count met
-        essential requirements and for the candidate scales).
+        The query rows and the candidates' own rows (the latter read only for essential
+        counts and scales).
     post : Postings
         The candidates' inverted index in tiles.
     qp, cp : Place
@@ -185,15 +189,15 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     out_idx : int32 (n, k); out_score : float32 (n, k)
         Written in place.
     scratch : Scratch
-        This thread's accumulator and marks (all zero on entry; left all zero).
+        This thread's accumulators (all zero on entry; left all zero).
     """
     k = st.k
     m = post.n_candidates
     tile = post.tile
     n_tiles = (m + tile - 1) // tile
     acc = scratch.acc  # whole blocks; the padding after the last candidate stays 0
+    met = scratch.met  # essential requirements met, per candidate of the tile (when tracked)
     touched = scratch.touched
-    qmark = scratch.qmark  # 1: a query term, 2: an essential query term
     top_s = np.empty(k, np.float32)
     top_i = np.empty(k, np.int32)
     essential, penalty, req_on_query = st.essential, st.penalty, st.req_on_query
@@ -205,15 +209,12 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     dense_factor = st.dense_factor
     n_terms = post.n_terms
     p_indptr = post.indptr
-    c_indptr, c_indices, c_essential, c_n_essential = c.indptr, c.indices, c.essential, c.n_essential
+    c_n_essential = c.n_essential
     cp_region, cp_geo, cp_hours, cp_needs, cp_offers = cp.region, cp.geo, cp.hours, cp.needs, cp.offers
     tile_scale = post.tile_scale  # the largest candidate scale per tile, for the block bound
 
     for r in range(start, end):
         q_lo, q_hi = q.indptr[r], q.indptr[r + 1]
-        if track:
-            for j in range(q_lo, q_hi):
-                qmark[q.indices[j]] = 1 + q.essential[j]
         ex_lo, ex_hi = ex_indptr[r], ex_indptr[r + 1]
         # the checks a candidate must pass before it enters the top list (rarely any)
         checks = st.filtered or track or ex_lo != ex_hi
@@ -233,12 +234,15 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
             if work == 0:
                 continue
             sparse = work * dense_factor < length
-            n_touched = _scatter(acc, touched, sparse, st, q, r, post, off)
-            # Selection. Every s at or below ``floor``, the float32 just under the k-th best,
-            # rounds below it: one comparison turns almost every candidate away. Dense: in
-            # blocks of 16 (a constant trip count, so the block maximum compiles to
-            # straight-line code); a block whose bound cannot pass the floor is only zeroed.
-            floor = 0.0 if n_top < k else np.float64(np.nextafter(top_s[k - 1], np.float32(-np.inf)))
+            n_touched = _scatter(acc, met, touched, sparse, track, st, q, r, post, off)
+            # Selection: one comparison with ``floor`` turns almost every candidate away. The
+            # dense path visits candidates in ascending order, after everything in the top
+            # list, so a candidate enters only with a float32 score above the k-th best
+            # (a tie loses on index): floor = the k-th best. The sparse path visits them in
+            # touch order, where a tie can win: floor = the float32 just under the k-th best.
+            # Dense works in blocks of 16 (a constant trip count, so the block maximum
+            # compiles to straight-line code); a block whose bound cannot pass is only zeroed.
+            floor = 0.0 if n_top < k else _floor(top_s[k - 1], sparse)
             bound_scale = qs * tile_scale[b]
             n_steps = n_touched if sparse else (length + BLOCK - 1) // BLOCK
             for step in range(n_steps):
@@ -258,6 +262,9 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                 for i in range(lo, hi):
                     a = acc[i]
                     acc[i] = 0.0
+                    n_met = met[i] if track else 0
+                    if sparse:
+                        met[i] = 0
                     d = base + i
                     s = (a * c_scale[d]) * qs if scaled else a * qs
                     if not (s > floor and (n_top < k or _better(np.float32(s), d, top_s[k - 1], top_i[k - 1]))):
@@ -271,8 +278,7 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                         if track:
                             n_e = q_n_essential if req_on_query else c_n_essential[d]
                             if n_e > 0:
-                                missing = n_e - _essential_met(d, req_on_query, qmark, c_indptr, c_indices,
-                                                               c_essential)
+                                missing = n_e - n_met
                                 if missing > 0:
                                     if essential == ESSENTIAL_GATE:
                                         continue
@@ -282,13 +288,12 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                             continue
                     n_top = _insert(top_s, top_i, n_top, np.float32(s), d)
                     if n_top == k:
-                        floor = np.float64(np.nextafter(top_s[k - 1], np.float32(-np.inf)))
+                        floor = _floor(top_s[k - 1], sparse)
                 if not sparse:
                     for i in range(hi, lo + BLOCK):  # the padding after the last candidate
                         acc[i] = 0.0
-        if track:
-            for j in range(q_lo, q_hi):
-                qmark[q.indices[j]] = 0
+            if track and not sparse:
+                met[:length] = 0
         for j in range(n_top):
             out_idx[r, j] = top_i[j]
             out_score[r, j] = top_s[j]

@@ -132,3 +132,111 @@ def related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val):
         out_indptr.append(len(out_indices))
     return (np.array(out_indptr, np.int64), np.array(out_indices, np.int32), np.array(out_val, np.float32),
             np.array(out_direct, np.uint8))
+
+
+# --- gaps, pair scores and unlocks: the twins of :mod:`.gaps` ----------------------------------
+
+from .gap_arrays import GapRows  # noqa: E402  (kept with the twins that use it)
+
+
+def gap_rows(pairs, people, work, table) -> GapRows:
+    """Reference of :func:`.gaps.gap_rows` (both passes): each pair from a dict of the person's levels.
+
+    For requirement t of the target: ``e`` = the person's effective level (0 if absent);
+    in the gap when ``e < r``, with shortfall ``(r - e) / r``; ``size`` sums
+    ``float64(float32(w)) · shortfall`` in concept order; ``total_weight`` sums ``w`` over
+    every requirement; ``missing_essential`` counts code-3 requirements with ``e = 0``.
+    """
+    n = len(pairs.rows)
+    indptr = [0]
+    cols: dict[str, list] = {name: [] for name in ("concepts", "shortfall", "required", "current", "importance",
+                                                   "weight", "credited")}
+    size, total, missing = np.zeros(n), np.zeros(n), np.zeros(n, np.int32)
+    for i in range(n):
+        p, d = int(pairs.rows[i]), int(pairs.cols[i])
+        lo, hi = people.indptr[p], people.indptr[p + 1]
+        held = {int(t): (np.float32(v), int(x)) for t, v, x in
+                zip(people.indices[lo:hi], people.levels[lo:hi], people.direct[lo:hi])}
+        lo, hi = work.indptr[d], work.indptr[d + 1]
+        for t, r, code in zip(work.indices[lo:hi], work.levels[lo:hi], work.importance[lo:hi]):
+            e, direct = held.get(int(t), (np.float32(0.0), 1))
+            w = float(table[int(code)])
+            total[i] += w
+            missing[i] += int(code == 3 and e == 0)
+            if e < r:
+                shortfall = (float(r) - float(e)) / float(r)
+                size[i] += float(np.float32(w)) * shortfall
+                for name, value in (("concepts", t), ("shortfall", shortfall), ("required", r), ("current", e),
+                                    ("importance", code), ("weight", w), ("credited", int(e > 0 and not direct))):
+                    cols[name].append(value)
+        indptr.append(len(cols["concepts"]))
+    dtypes = {"concepts": np.int32, "shortfall": np.float32, "required": np.float32, "current": np.float32,
+              "importance": np.int8, "weight": np.float32, "credited": np.uint8}
+    arrays = {name: np.array(cols[name], dtypes[name]) for name in dtypes}
+    return GapRows(np.array(indptr, np.int64), **arrays, size=size, total_weight=total, missing_essential=missing)
+
+
+def _raised_row(q: Rows, r: int, over, k: int) -> tuple[np.ndarray, ...]:
+    """Query row r with each value raised to the overlay row k's (absent: 0; new terms: inv 1, not essential)."""
+    row = {int(t): [float(v), float(inv), int(e)] for t, v, inv, e in zip(*_row(q, r))}
+    if k >= 0:
+        lo, hi = over.indptr[k], over.indptr[k + 1]
+        for t, v in zip(over.indices[lo:hi], over.values[lo:hi]):
+            entry = row.setdefault(int(t), [0.0, 1.0, 0])
+            entry[0] = max(entry[0], float(v))
+    terms = sorted(row)
+    return (np.array(terms, np.int32), np.array([row[t][0] for t in terms], np.float32),
+            np.array([row[t][1] for t in terms], np.float32), np.array([row[t][2] for t in terms], np.uint8))
+
+
+def raised_score(st: Settings, q: Rows, c: Rows, over, r: int, k: int, d: int) -> float:
+    """The pair's float64 score with the query row raised by overlay row k (-1: none); 0 when gated."""
+    total, met = pair_sum(st.mode, st.req_on_query, _raised_row(q, r, over, k), _row(c, d))
+    s = (total * float(c.scale[d])) * float(q.scale[r])
+    if st.essential != ESSENTIAL_NONE:
+        n_e = int(q.n_essential[r]) if st.req_on_query else int(c.n_essential[d])
+        missing = n_e - met
+        if n_e > 0 and missing > 0:
+            if st.essential == ESSENTIAL_GATE:
+                return 0.0
+            s *= 1.0 - st.penalty * missing / n_e
+    return s
+
+
+def score_pairs(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over, q_rows, o_rows, cols) -> np.ndarray:
+    """Reference of :func:`.gaps.score_pairs`: float32 scores, -inf where the filters forbid a pair."""
+    out = np.empty(len(cols), np.float32)
+    for i, (r, k, d) in enumerate(zip(q_rows, o_rows, cols)):
+        if st.filtered and not allowed(int(r), int(d), qp, cp, st.hours):
+            out[i] = -np.inf
+        else:
+            out[i] = np.float32(raised_score(st, q, c, over, int(r), int(k), int(d)))
+    return out
+
+
+def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over, q_language, pair_indptr, pair_cols,
+                theta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Reference of :func:`.gaps.unlock_scan`: every listed pair below θ against every bundle, exactly.
+
+    Returns (rows, bundles, counts, values) sorted by row, then bundle.
+    """
+    theta32 = np.float32(theta)
+    found: dict[tuple[int, int], list] = {}
+    for r in range(q.n_rows):
+        for d in pair_cols[pair_indptr[r]:pair_indptr[r + 1]]:
+            d = int(d)
+            if st.filtered and not allowed(r, d, qp, cp, st.hours):
+                continue
+            if np.float32(raised_score(st, q, c, over, r, -1, d)) >= theta32:
+                continue
+            for k in range(len(over.indptr) - 1):
+                if over.language[k] > q_language[r]:
+                    continue
+                s1 = np.float32(raised_score(st, q, c, over, r, k, d))
+                if s1 >= theta32:
+                    entry = found.setdefault((r, k), [0, 0.0])
+                    entry[0] += 1
+                    entry[1] += float(s1)
+    keys = sorted(found)
+    return (np.array([r for r, _ in keys], np.int32), np.array([k for _, k in keys], np.int32),
+            np.array([found[key][0] for key in keys], np.int32), np.array([found[key][1] for key in keys]))
