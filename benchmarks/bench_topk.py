@@ -784,7 +784,7 @@ def parse_size(text: str) -> tuple[int, int]:
         n, m = text.lower().split("x")
         return int(n), int(m)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"size: expected PEOPLExVACANCIES such as 50000x20000, got {text!r}")
+        raise argparse.ArgumentTypeError(f"size: expected PEOPLExVACANCIES such as 50000x20000, got {text!r}") from None
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -126,7 +126,7 @@ def test_topk_equals_reference_on_larger_rows(mode, path):
     for seed in range(3):
         problem_ = problem(seed, 25, 300, 40, 5, *mode, filters=seed == 2, dense_factor=factor, tile=64,
                            scaled=seed == 1)
-        st_, q, c, post, qp, cp, ex = problem_
+        st_, q, c, _, qp, cp, ex = problem_
         assert_same(run_chunks(*problem_, 3), reference.topk(st_, q, c, qp, cp, *ex))
 
 
@@ -144,8 +144,8 @@ def test_ties_are_ordered_by_candidate_index():
     """Candidates with equal scores come back by ascending index, on both paths."""
     n_terms, m = 4, 50
     for factor in (0.0, 1e9):
-        st_, q, c, post, qp, cp, ex = problem(0, 1, 1, n_terms, 5, kernels.COSINE, False, kernels.ESSENTIAL_NONE,
-                                              filters=False, dense_factor=factor)
+        st_, _, _, _, qp, _, _ = problem(0, 1, 1, n_terms, 5, kernels.COSINE, False, kernels.ESSENTIAL_NONE,
+                                         filters=False, dense_factor=factor)
         q = Rows(np.array([0, 1], np.int64), np.array([2], np.int32), np.array([1.0], np.float32),
                  np.ones(1, np.float32), np.zeros(1, np.uint8), np.zeros(1, np.int32), np.ones(1))
         c = Rows(np.arange(m + 1, dtype=np.int64), np.full(m, 2, np.int32), np.full(m, 0.5, np.float32),

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -170,7 +171,7 @@ class LabelIndex:
             ranked = sorted(best.items(), key=lambda item: (-item[1][0], not item[1][1], item[0][0], item[0][1]))
             candidates = tuple(
                 Candidate(id=(self.taxonomy.concepts.ids if k == 0 else self.taxonomy.occupations.ids)[i],
-                          kind=_KINDS[k], label=self._label(k, i), matched_label=label_text, score=score,
+                          kind="skill" if k == 0 else "occupation", label=self._label(k, i), matched_label=label_text, score=score,
                           preferred=preferred)
                 for (k, i), (score, preferred, label_text) in ranked[:max(limit, 2)])
             ambiguous = len(candidates) > 1 and candidates[0].score - candidates[1].score <= margin

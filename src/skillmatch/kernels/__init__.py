@@ -45,9 +45,23 @@ from .arrays import (
 )
 
 __all__ = [
-    "COSINE", "COVERAGE", "ESSENTIAL_GATE", "ESSENTIAL_NONE", "ESSENTIAL_PENALTY", "Place", "Postings", "Rows",
-    "Settings", "DEFAULT_TILE", "DENSE_FACTOR", "build_postings", "default_threads", "implementation",
-    "related_credit", "topk", "unfiltered_place",
+    "COSINE",
+    "COVERAGE",
+    "DEFAULT_TILE",
+    "DENSE_FACTOR",
+    "ESSENTIAL_GATE",
+    "ESSENTIAL_NONE",
+    "ESSENTIAL_PENALTY",
+    "Place",
+    "Postings",
+    "Rows",
+    "Settings",
+    "build_postings",
+    "default_threads",
+    "implementation",
+    "related_credit",
+    "topk",
+    "unfiltered_place",
 ]
 
 #: Candidates per tile: a float64 accumulator of 32k entries (256 KiB) stays in a core's
@@ -115,7 +129,7 @@ def _rank_rows(lo: int, hi: int, args: tuple) -> None:
     from .rank import rank_rows
 
     post = args[3]
-    rank_rows(lo, hi, *args, _scratch(post))
+    rank_rows(lo, hi, *args, _scratch(post))  # type: ignore[call-arg]  # numba's dispatcher takes any arguments
 
 
 def topk(st: Settings, q: Rows, c: Rows, post: Postings, qp: Place, cp: Place,

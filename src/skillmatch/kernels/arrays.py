@@ -161,14 +161,13 @@ def check_rows(rows: Rows, n_terms: int, name: str) -> Rows:
         raise InputError(f"{name}.indptr: expected at least one pointer, got none")
     check_csr(name, indptr, indices, n, n_terms)
     nnz = len(indices)
-    for field, dtype in (("values", np.float32), ("inv_levels", np.float32), ("essential", np.uint8)):
+    shapes: tuple[tuple[str, type, int, str], ...] = (
+        ("values", np.float32, nnz, "index"), ("inv_levels", np.float32, nnz, "index"),
+        ("essential", np.uint8, nnz, "index"), ("n_essential", np.int32, n, "row"), ("scale", np.float64, n, "row"))
+    for field, dtype, size, per in shapes:
         array = _dtype(f"{name}.{field}", getattr(rows, field), dtype)
-        if len(array) != nnz:
-            raise InputError(f"{name}.{field}: expected {nnz} entries (one per index), got {len(array)}")
-    for field, dtype in (("n_essential", np.int32), ("scale", np.float64)):
-        array = _dtype(f"{name}.{field}", getattr(rows, field), dtype)
-        if len(array) != n:
-            raise InputError(f"{name}.{field}: expected {n} entries (one per row), got {len(array)}")
+        if len(array) != size:
+            raise InputError(f"{name}.{field}: expected {size} entries (one per {per}), got {len(array)}")
     _finite(f"{name}.values", rows.values, positive=True)
     _finite(f"{name}.inv_levels", rows.inv_levels, positive=True)
     _finite(f"{name}.scale", rows.scale)

@@ -89,7 +89,7 @@ class CandidateIndex:
         eff = _effective(batch.held, credit) if isinstance(batch, PeopleBatch) else None
         idf = None
         if SCORINGS[settings.scoring].uses_idf and settings.idf:
-            idf = idf_weights(eff[0] if eff is not None else batch.importance)
+            idf = idf_weights(batch.importance if isinstance(batch, WorkBatch) else eff[0])  # type: ignore[index]
         scale = None
         if isinstance(batch, WorkBatch) and settings.crucial_boost > 0:
             scale = np.where(batch.crucial, 1.0 + settings.crucial_boost, 1.0)
@@ -234,11 +234,13 @@ class CandidateIndex:
             "settings": {**asdict(self.settings), "credit": None if self.settings.credit is None
                          else asdict(self.settings.credit)},
         }
-        for name, payload, write in (("index.npz", arrays, _write_npz), ("index.json", meta, _write_json)):
+        writes: tuple[tuple[str, Any], ...] = (("index.npz", lambda s: np.savez(s, **arrays)),  # type: ignore[arg-type]
+                                               ("index.json", lambda s: s.write(json.dumps(meta).encode("utf-8"))))
+        for name, write in writes:
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
             try:
                 with os.fdopen(fd, "wb") as stream:
-                    write(stream, payload)
+                    write(stream)
                 os.replace(tmp, folder / name)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -280,14 +282,6 @@ class CandidateIndex:
             raise InputError([Problem(f"a saved index is damaged ({type(exc).__name__}: {exc})",
                                       where=str(folder))]) from None
         return cls.build(taxonomy, batch, st, meta["tile"])
-
-
-def _write_npz(stream: Any, arrays: dict[str, np.ndarray]) -> None:
-    np.savez(stream, **arrays)
-
-
-def _write_json(stream: Any, meta: dict) -> None:
-    stream.write(json.dumps(meta, ensure_ascii=False).encode("utf-8"))
 
 
 def _effective(held: CSR, credit: CSR | None) -> tuple[CSR, np.ndarray]:

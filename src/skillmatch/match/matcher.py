@@ -39,7 +39,7 @@ def _importance_weights(value: Any) -> tuple[float, float, float]:
     return weights  # type: ignore[return-value]
 
 
-def _credit(value: Any) -> Credit | None | str:
+def _credit(value: Any) -> Credit | str | None:
     if value is None or value == "auto" or isinstance(value, Credit):
         return value
     raise ValueError
@@ -120,7 +120,7 @@ class Matcher(BaseEstimator):
     """
 
     def __init__(self, taxonomy: Taxonomy, scoring: str = "coverage", *, weighting: str = "levels", idf: bool = True,
-                 credit: Credit | None | str = "auto",
+                 credit: Credit | str | None = "auto",
                  importance_weights: Sequence[float] = DEFAULT_IMPORTANCE_WEIGHTS,
                  essential: str = "penalty", essential_penalty: float = 0.1,
                  same_region: bool = False, travel: bool = True, hours: bool = True, support: bool = True,

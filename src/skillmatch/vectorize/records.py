@@ -232,7 +232,7 @@ def _unique_ids(ids: list[str], where: str) -> None:
                          f"{f' and {len(repeated) - 5} more' if len(repeated) > 5 else ''}")
 
 
-def _place(taxonomy: Taxonomy, records: Sequence[Jobseeker] | Sequence[Vacancy], where: str) -> Place:
+def _place(taxonomy: Taxonomy, records: Sequence[Jobseeker | Vacancy], where: str) -> Place:
     n = len(records)
     region = np.full(n, -1, np.int32)
     geo = np.zeros((n, 3), np.float64)
@@ -254,9 +254,9 @@ def _place(taxonomy: Taxonomy, records: Sequence[Jobseeker] | Sequence[Vacancy],
         hours[i] = (rec.hours_min, rec.hours_max)
         if isinstance(rec, Jobseeker):
             geo[i, 2] = rec.max_travel_km or 0.0
-            needs[i] = sum(SUPPORT_BITS[s] for s in set(rec.support_needs))
+            needs[i] = sum(SUPPORT_BITS[str(s)] for s in set(rec.support_needs))
         else:
-            offers[i] = sum(SUPPORT_BITS[s] for s in set(rec.offers))
+            offers[i] = sum(SUPPORT_BITS[str(s)] for s in set(rec.offers))
     if problems:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {where}")
     return Place(region, geo, hours, needs, offers)
