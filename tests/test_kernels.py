@@ -61,14 +61,14 @@ def random_place(rng, n, *, filters, query):
 
 
 MODES = [(kernels.COSINE, False, kernels.ESSENTIAL_NONE)] + [
-    (kernels.COVERAGE, roq, ess) for roq in (False, True)
+    (mode, roq, ess) for mode in (kernels.COVERAGE, kernels.FIT) for roq in (False, True)
     for ess in (kernels.ESSENTIAL_NONE, kernels.ESSENTIAL_PENALTY, kernels.ESSENTIAL_GATE)]
 
 
 def problem(seed, n, m, n_terms, k, mode, req_on_query, essential, *, filters, dense_factor=8.0, tile=None,
             scaled=False):
     rng = np.random.default_rng(seed)
-    coverage = mode == kernels.COVERAGE
+    coverage = mode in (kernels.COVERAGE, kernels.FIT)
     q = make_rows(rng, n, n_terms, levels=coverage and req_on_query, essential=req_on_query, scaled=scaled,
                   values=(1.0, 2.0, 3.0, 4.0, 5.0) if coverage and not req_on_query else (0.5, 1.0, 2.0))
     c = make_rows(rng, m, n_terms, levels=coverage and not req_on_query, essential=not req_on_query, scaled=scaled,
@@ -81,7 +81,14 @@ def problem(seed, n, m, n_terms, k, mode, req_on_query, essential, *, filters, d
         ex = [np.unique(rng.integers(0, m, size=rng.integers(0, 3))).astype(np.int32) for _ in range(n)]
         ex_indptr[1:] = np.cumsum([len(e) for e in ex])
         ex_indices = np.concatenate(ex).astype(np.int32) if ex else ex_indices
-    st_ = Settings(k, mode, req_on_query, essential, 0.4, filters, filters, bool(scaled), dense_factor)
+    if mode == kernels.FIT:  # the people side's scale is 1 / (its number of skills)
+        people = c if req_on_query else q
+        counts = np.maximum(np.diff(people.indptr), 1)
+        people = people._replace(scale=rng.choice([1.0, 0.5], size=len(counts)) / counts)
+        c, q = (people, q) if req_on_query else (c, people)
+        scaled = True
+    st_ = Settings(k, mode, req_on_query, essential, 0.4, filters, filters, bool(scaled), dense_factor,
+                   0.3 if mode == kernels.FIT else 1.0)
     post = build_postings(c, n_terms, tile or max(1, m))
     return st_, q, c, post, qp, cp, (ex_indptr, ex_indices)
 
@@ -92,7 +99,7 @@ def run_chunks(st_, q, c, post, qp, cp, exclude, n_chunks):
     idx = np.full((n, st_.k), 99, np.int32)
     score = np.full((n, st_.k), 99, np.float32)
     width = -(-max(1, min(post.tile, c.n_rows)) // 16) * 16
-    scratch = Scratch(np.zeros(width), np.zeros(width, np.uint8), np.empty(width, np.int32))
+    scratch = Scratch(np.zeros(2 * width), np.zeros(width, np.uint8), np.empty(width, np.int32))
     for i in range(n_chunks):
         rank_rows(i * n // n_chunks, (i + 1) * n // n_chunks, st_, q, c, post, qp, cp, *exclude, idx, score, scratch)
     assert not scratch.acc.any() and not scratch.met.any(), "the kernel leaves its scratch zeroed"

@@ -237,8 +237,9 @@ def test_explanations_are_dutch_by_default_and_english_on_request(tx, caseload):
     assert " voor " in nl and " for " not in nl and " voor " not in en and " for " in en
     nl_heads = {"Heeft:", "Via verwante vaardigheid:", "Mist (essentieel):", "Mist ook:"}
     en_heads = {"Has:", "Through a related skill:", "Missing (essential):", "Also missing:"}
-    nl_lines = {line.strip().split(": ")[0] + ":" for line in nl.splitlines()[1:]}
-    en_lines = {line.strip().split(": ")[0] + ":" for line in en.splitlines()[1:]}
+    assert nl.splitlines()[1].strip().startswith("dekt ") and en.splitlines()[1].strip().startswith("covers ")
+    nl_lines = {line.strip().split(": ")[0] + ":" for line in nl.splitlines()[2:]}
+    en_lines = {line.strip().split(": ")[0] + ":" for line in en.splitlines()[2:]}
     assert nl_lines and nl_lines <= nl_heads and en_lines and en_lines <= en_heads
     english_label = result.index.taxonomy.concept_label(
         result.index.taxonomy.concepts.index[result.explain(row, 0, lang="en").matched[0].skill], "en") \
@@ -273,7 +274,7 @@ def test_errors_name_what_is_wrong(tx, caseload):
         Matcher(tx).fit(vacancies).match(jobseekers, k=0)
     with pytest.raises(InputError, match="field 'k': expected an integer >= 1, got True"):
         Matcher(tx).fit(vacancies).match_one(jobseekers[0], k=True)
-    with pytest.raises(InputError, match="field 'scoring': expected one of 'cosine', 'coverage', got 'jaccard'"):
+    with pytest.raises(InputError, match="field 'scoring': expected one of 'fit', 'cosine', 'coverage', got 'jaccard'"):
         Matcher(tx, scoring="jaccard").fit(vacancies)
     with pytest.raises(InputError, match="field 'travel': expected True or False, got 'no'"):
         Matcher(tx, travel="no").fit(vacancies)
@@ -281,7 +282,7 @@ def test_errors_name_what_is_wrong(tx, caseload):
         Matcher(tx, idf="false").fit(vacancies)
     with pytest.raises(InputError, match="essential_penalty"):
         Matcher(tx, essential_penalty=1.5).fit(vacancies)
-    with pytest.raises(InputError, match="coverage compares people with work"):
+    with pytest.raises(InputError, match="scoring 'fit' compares people with work"):
         Matcher(tx).fit(jobseekers).match(jobseekers)
     with pytest.raises(InputError, match="ids must be unique"):
         Matcher(tx).fit([vacancies[0], vacancies[0]])
@@ -366,3 +367,45 @@ def test_a_query_from_another_taxonomy_version_is_refused(tx, caseload, tmp_path
         matcher.match(people(other, jobseekers[:3]))
     with pytest.raises(InputError, match="fingerprint"):
         CandidateIndex.load(matcher.index_.save(tmp_path / "index"), other)
+
+
+@pytest.mark.parametrize("scoring", ["fit", "coverage"])
+def test_the_numbers_of_an_explanation_multiply_to_the_score(tx, caseload, scoring):
+    """Coverage is the sum of the lines' contributions; with relevance, the essential factor and
+    the boost it gives back the score the kernel ranked by (float32, exactly)."""
+    jobseekers, vacancies = caseload
+    result = Matcher(tx, scoring, crucial_boost=0.25).fit(vacancies).match(jobseekers, k=3)
+    checked = 0
+    for row in range(len(jobseekers)):
+        for rank in range(3):
+            if result.indices[row, rank] < 0:
+                continue
+            e = result.explain(row, rank)
+            lines = [s.contribution for s in e.matched + e.credited]
+            assert all(c is not None and c > 0 for c in lines)
+            assert sum(lines) == pytest.approx(e.coverage, rel=1e-12)
+            assert np.float32(e.recomputed()) == result.scores[row, rank]
+            assert (e.relevance is not None) == (scoring == "fit")
+            checked += 1
+    assert checked > 100
+
+
+def test_fit_explains_in_two_numbers_and_a_band(tx):
+    occ_id, occ = occupation(tx, tx.occupations.pref_nl[4])
+    reqs = list(occ.requirements)
+    # the person holds half the requirements at their level, plus as many skills the work does not ask
+    held = [SkillClaim(skill=r.skill, proficiency=r.level) for r in reqs[: len(reqs) // 2]]
+    asked = {r.skill for r in reqs}
+    extra = [c for c in tx.concepts.ids if c not in asked and tx.concept_kind[tx.concepts.index[c]] != 2][:len(held)]
+    someone = Jobseeker(id="p", skills=held + [SkillClaim(skill=c, proficiency=3) for c in extra])
+    result = Matcher(tx, essential="none").fit([Vacancy(id="v", occupation=occ_id)]).match_one(someone)
+    e = result.explain(0, 0)
+    assert e.relevance == pytest.approx(0.5)
+    weights = {"essential": 1.0, "important": 0.75, "somewhat": 0.5}
+    w = [weights[r.importance] for r in reqs]
+    assert e.coverage == pytest.approx(sum(w[: len(reqs) // 2]) / sum(w))
+    assert result.scores[0, 0] == pytest.approx(e.coverage ** 0.3 * 0.5 ** 0.7, rel=1e-6)
+    text = str(e)
+    assert f"dekt {e.coverage:.0%} van wat de vacature vraagt; 50% van het profiel is relevant" in text
+    assert e.band in {"sterk", "redelijk", "zwak"} and f"match {e.band}" in text
+    assert "of the profile is relevant" in str(result.explain(0, 0, lang="en"))

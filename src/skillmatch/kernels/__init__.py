@@ -28,6 +28,7 @@ from ..problems import InputError
 from .arrays import (
     COSINE,
     COVERAGE,
+    FIT,
     ESSENTIAL_GATE,
     ESSENTIAL_NONE,
     ESSENTIAL_PENALTY,
@@ -47,6 +48,7 @@ from .arrays import (
 __all__ = [
     "COSINE",
     "COVERAGE",
+    "FIT",
     "DEFAULT_TILE",
     "DENSE_FACTOR",
     "ESSENTIAL_GATE",
@@ -105,8 +107,7 @@ def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE, *, check: bo
     local = (rows[order] % tile).astype(np.int32)
     tile_scale = np.ones(n_tiles)
     if m:
-        starts = np.arange(0, m, tile)
-        tile_scale = np.maximum.reduceat(np.asarray(c.scale, np.float64), starts)
+        tile_scale = np.maximum.reduceat(np.asarray(c.scale, np.float64), np.arange(0, m, tile))
     return Postings(indptr, local, c.values[order], c.inv_levels[order], c.essential[order], tile_scale, int(tile),
                     int(n_terms), int(m))
 
@@ -118,8 +119,8 @@ def _scratch(post: Postings) -> Scratch:
     """This thread's scratch for ``post``'s sizes, made once and reused (the kernel leaves it zeroed)."""
     width = max(16, -(-min(post.tile, max(post.n_candidates, 1)) // 16) * 16)
     cached = getattr(_local, "scratch", None)
-    if cached is None or len(cached.acc) != width:
-        cached = Scratch(np.zeros(width), np.zeros(width, np.uint8), np.empty(width, np.int32))
+    if cached is None or len(cached.met) != width:
+        cached = Scratch(np.zeros(2 * width), np.zeros(width, np.uint8), np.empty(width, np.int32))
         _local.scratch = cached
     return cached
 
@@ -224,10 +225,12 @@ from .gap_arrays import (  # noqa: E402  (kept with the dispatch that uses them)
     Demands,
     Effective,
     GapRows,
+    Held,
     Overlay,
     Pairs,
     check_demands,
     check_effective,
+    check_held,
     check_overlay,
     check_pairs,
     check_weight_table,
@@ -236,8 +239,8 @@ from .gap_arrays import (  # noqa: E402  (kept with the dispatch that uses them)
     overlay_from_csr,
 )
 
-__all__ += ["Demands", "Effective", "GapRows", "Overlay", "Pairs", "empty_overlay", "gap_rows", "overlay_from_csr",
-            "score_pairs", "unlock_scan"]
+__all__ += ["Demands", "Effective", "GapRows", "Held", "Overlay", "Pairs", "empty_overlay", "gap_rows", "no_held",
+            "overlay_from_csr", "score_pairs", "unlock_scan"]
 
 
 def _run_chunks(fn, n: int, n_threads: int | None, *args) -> list:
@@ -254,7 +257,13 @@ def _run_chunks(fn, n: int, n_threads: int | None, *args) -> list:
 def empty_overlay(n_terms: int) -> Overlay:
     """An :class:`Overlay` of no bundles (no query row is raised)."""
     return Overlay(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32),
-                   np.zeros(n_terms + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8))
+                   np.zeros(n_terms + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8),
+                   np.zeros(0, np.uint8))
+
+
+def no_held(n_rows: int) -> Held:
+    """A :class:`Held` of n empty rows (for calls that raise no row under ``fit``)."""
+    return Held(np.zeros(n_rows + 1, np.int64), np.zeros(0, np.int32))
 
 
 def gap_rows(pairs: Pairs, people: Effective, work: Demands, weights: np.ndarray, n_terms: int, *,
@@ -313,16 +322,17 @@ def _check_scoring(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, n_terms
     check_place(cp, c.n_rows, "candidate place")
 
 
-def _check_raising(st: Settings, over: Overlay, n_terms: int) -> None:
+def _check_raising(st: Settings, over: Overlay, n_terms: int, held: Held, n_rows: int) -> None:
     check_overlay(over, n_terms)
-    if over.n_rows and (st.mode != COVERAGE or st.req_on_query):
-        raise InputError("overlay: raising query rows by levels needs coverage scoring with people as queries "
-                         "(settings.mode = COVERAGE, settings.req_on_query = False)")
+    check_held(held, n_rows, n_terms)
+    if over.n_rows and (st.mode not in (COVERAGE, FIT) or st.req_on_query):
+        raise InputError("overlay: raising query rows by levels needs coverage or fit scoring with people as queries "
+                         "(settings.mode = COVERAGE or FIT, settings.req_on_query = False)")
 
 
 def score_pairs(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, pairs: Pairs, n_terms: int, *,
-                over: Overlay | None = None, raise_by: np.ndarray | None = None, n_threads: int | None = None,
-                check: bool = True) -> np.ndarray:
+                over: Overlay | None = None, raise_by: np.ndarray | None = None, held: Held | None = None,
+                n_threads: int | None = None, check: bool = True) -> np.ndarray:
     """The score of each listed (query row, candidate) pair, as :func:`topk` scores it.
 
     Parameters
@@ -333,9 +343,14 @@ def score_pairs(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, pairs: Pai
         ``rows`` index query rows, ``cols`` candidates (int32, n_pairs each).
     n_terms : int
     over : Overlay, optional
-        Levels to raise query rows by (coverage with people as queries only).
+        Levels to raise query rows by (coverage or fit with people as queries only): the
+        row of a person who completed the bundle (:mod:`.gaps`).
     raise_by : int32 (n_pairs), optional
         Overlay row for each pair, -1 for none (default: none raised).
+    held : Held, optional
+        The people's own skills (one row per query row); ``fit`` counts them with what a
+        bundle teaches for the raised row's relevance. Default: none (then raising under
+        ``fit`` is refused).
 
     Returns
     -------
@@ -346,21 +361,25 @@ def score_pairs(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, pairs: Pai
     n = len(pairs.rows)
     over = empty_overlay(n_terms) if over is None else over
     raise_by = np.full(n, -1, np.int32) if raise_by is None else raise_by
+    if held is None:
+        if check and st.mode == FIT and over.n_rows and (raise_by >= 0).any():
+            raise InputError("held: raising rows under fit needs the people's own skills (skillmatch.kernels.Held)")
+        held = no_held(q.n_rows)
     if check:
         _check_scoring(st, q, c, qp, cp, n_terms)
         check_pairs(pairs, q.n_rows, c.n_rows)
-        _check_raising(st, over, n_terms)
+        _check_raising(st, over, n_terms, held, q.n_rows)
         raise_by = _as_int32(raise_by, "raise_by")
         if len(raise_by) != n or (n and (raise_by.min() < -1 or raise_by.max() >= over.n_rows)):
             raise InputError(f"raise_by: expected {n} overlay rows from -1 (none) to {over.n_rows - 1}")
     if implementation() == "python":
         from . import reference
 
-        return reference.score_pairs(st, q, c, qp, cp, over, pairs.rows, raise_by, pairs.cols)
+        return reference.score_pairs(st, q, c, qp, cp, held, over, pairs.rows, raise_by, pairs.cols)
     from .gaps import score_pairs as kernel
 
     out = np.empty(n, np.float32)
-    _run_chunks(kernel, n, n_threads, st, q, c, qp, cp, over, pairs.rows, raise_by, pairs.cols, out)
+    _run_chunks(kernel, n, n_threads, st, q, c, qp, cp, held, over, pairs.rows, raise_by, pairs.cols, out)
     return out
 
 
@@ -370,8 +389,8 @@ def _as_int32(array: np.ndarray, name: str) -> np.ndarray:
     return np.ascontiguousarray(array, np.int32)
 
 
-def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over: Overlay, q_language: np.ndarray,
-                pair_indptr: np.ndarray, pair_cols: np.ndarray, theta: float, n_terms: int, *,
+def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, held: Held, over: Overlay,
+                q_language: np.ndarray, pair_indptr: np.ndarray, pair_cols: np.ndarray, theta: float, n_terms: int, *,
                 n_threads: int | None = None,
                 check: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Which overlay rows (module bundles) lift which query rows' candidates to ``theta`` (:mod:`.gaps`).
@@ -379,7 +398,9 @@ def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over: Over
     Parameters
     ----------
     st, q, c, qp, cp
-        As for :func:`topk`; coverage with people as queries.
+        As for :func:`topk`; coverage or fit with people as queries.
+    held : Held
+        The people's own skills (``fit``'s relevance counts them; :func:`no_held` otherwise).
     over : Overlay
         The bundles' levels.
     q_language : int8 (n): the Dutch CEFR code of each query row's person (1 A1 … 6 C2;
@@ -398,9 +419,9 @@ def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over: Over
     """
     if check:
         _check_scoring(st, q, c, qp, cp, n_terms)
-        _check_raising(st, over, n_terms)
-        if st.mode != COVERAGE or st.req_on_query:
-            raise InputError("unlock_scan: expected coverage scoring with people as queries")
+        _check_raising(st, over, n_terms, held, q.n_rows)
+        if st.mode not in (COVERAGE, FIT) or st.req_on_query:
+            raise InputError("unlock_scan: expected coverage or fit scoring with people as queries")
         check_exclusions(pair_indptr, pair_cols, q.n_rows, c.n_rows, "pairs")
         lang = q_language
         if not isinstance(lang, np.ndarray) or lang.dtype != np.int8 or lang.shape != (q.n_rows,):
@@ -410,11 +431,12 @@ def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over: Over
     if implementation() == "python":
         from . import reference
 
-        return reference.unlock_scan(st, q, c, qp, cp, over, q_language, pair_indptr, pair_cols, float(theta))
+        return reference.unlock_scan(st, q, c, qp, cp, held, over, q_language, pair_indptr, pair_cols,
+                                     float(theta))
     from .gaps import unlock_scan as kernel
 
-    parts = _run_chunks(kernel, q.n_rows, n_threads, st, q, c, qp, cp, over, q_language, pair_indptr, pair_cols,
-                        float(theta)) if q.n_rows else []
+    parts = _run_chunks(kernel, q.n_rows, n_threads, st, q, c, qp, cp, held, over, q_language, pair_indptr,
+                        pair_cols, float(theta)) if q.n_rows else []
     if not parts:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
     rows, bundles, counts, values = (np.concatenate(a) for a in zip(*parts))

@@ -20,9 +20,12 @@ from ..problems import InputError
 from ..vectorize.place import Place, unfiltered_place  # noqa: F401  (re-exported: the filters read it)
 from ..vectorize.sparse import check_csr
 
-#: ``mode``: what one shared term adds to a pair's sum.
+#: ``mode``: what one shared term adds to a pair's sums, and how they make a score.
 COSINE = 0  #: query value x candidate value
 COVERAGE = 1  #: requirement weight x min(1, held level x (1 / required level))
+#: coverage C = Σ w·f (f = min(1, held / required)) and relevance R = min(1, Σ f / U), U the
+#: person's number of skills: score = C^a · R^(1 - a) x the work side's scale
+FIT = 2
 
 #: ``essential``: what an essential requirement the person has nothing for does to a score.
 ESSENTIAL_NONE = 0
@@ -51,7 +54,9 @@ class Rows(NamedTuple):
         Essential requirements per row.
     scale : float64 (n), finite, >= 0
         Multiplies each pair's sum at selection: ``score = (sum x candidate scale) x query
-        scale`` (boosts and per-row normalisers; 1 when none).
+        scale`` (boosts and per-row normalisers; 1 when none). Under :data:`FIT` the people
+        side's scale is instead 1 / (the person's number of skills), which turns the
+        matched-skill sum into relevance, and only the work side's scale multiplies.
     """
 
     indptr: np.ndarray
@@ -91,9 +96,10 @@ class Postings(NamedTuple):
 class Scratch(NamedTuple):
     """One thread's working memory for :func:`.rank.rank_rows`, reused from call to call.
 
-    acc : float64, met : uint8 (both the tile rounded up to whole blocks of 16);
-    touched : int32 (the tile). ``acc`` and ``met`` are all zero between calls (the kernel
-    leaves them so), which is what makes reuse safe.
+    acc : float64 (twice the tile rounded up to whole blocks of 16: :data:`FIT` keeps
+    two sums per candidate side by side), met : uint8 (the rounded tile); touched : int32
+    (the tile). ``acc`` and ``met`` are all zero between calls (the kernel leaves them so),
+    which is what makes reuse safe.
     """
 
     acc: np.ndarray
@@ -105,8 +111,8 @@ class Settings(NamedTuple):
     """The scalars of one ranking call.
 
     k : results per query row (>= 1)
-    mode : :data:`COSINE` or :data:`COVERAGE`
-    req_on_query : COVERAGE only; the query rows hold the requirements
+    mode : :data:`COSINE`, :data:`COVERAGE` or :data:`FIT`
+    req_on_query : COVERAGE and FIT: the query rows hold the requirements
     essential, penalty : the essential mode and its penalty in [0, 1)
     hours : whether hour ranges must overlap
     filtered : whether any filter can apply (else selection skips the filter test); a
@@ -115,6 +121,7 @@ class Settings(NamedTuple):
     scaled : whether any candidate scale differs from 1
     dense_factor : a (row, tile) takes the dense path when its postings x dense_factor
         >= the tile's candidates (see :mod:`.rank`)
+    exponent : FIT only: the weight ``a`` of coverage in C^a · R^(1 - a), in (0, 1]
     """
 
     k: int
@@ -126,6 +133,7 @@ class Settings(NamedTuple):
     filtered: bool
     scaled: bool
     dense_factor: float
+    exponent: float = 1.0
 
 
 # --- the one check at the API edge ---------------------------------------------------------
@@ -171,14 +179,15 @@ def check_rows(rows: Rows, n_terms: int, name: str) -> Rows:
     _finite(f"{name}.values", rows.values, positive=True)
     _finite(f"{name}.inv_levels", rows.inv_levels, positive=True)
     _finite(f"{name}.scale", rows.scale)
+    if n and rows.n_essential.max() > MAX_ESSENTIAL:
+        raise InputError(f"{name}: a row with {int(rows.n_essential.max())} essential requirements; at most "
+                         f"{MAX_ESSENTIAL} are supported (ESCO's largest occupation has 133)")
     if nnz and rows.essential.max() > 1:
         raise InputError(f"{name}.essential: expected flags 0 or 1, found {int(rows.essential.max())}")
     counted = np.bincount(np.repeat(np.arange(n), np.diff(indptr)), weights=rows.essential, minlength=n)
     if not np.array_equal(counted, rows.n_essential):
         raise InputError(f"{name}.n_essential: expected the number of essential flags per row")
-    if n and rows.n_essential.max() > MAX_ESSENTIAL:
-        raise InputError(f"{name}: a row with {int(rows.n_essential.max())} essential requirements; at most "
-                         f"{MAX_ESSENTIAL} are supported (ESCO's largest occupation has 133)")
+
     return rows
 
 
@@ -213,8 +222,11 @@ def check_settings(settings: Settings) -> Settings:
     k = settings.k
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise InputError(f"settings.k: expected a positive integer, got {k!r}")
-    if settings.mode not in (COSINE, COVERAGE):
-        raise InputError(f"settings.mode: expected {COSINE} (cosine) or {COVERAGE} (coverage), got {settings.mode!r}")
+    if settings.mode not in (COSINE, COVERAGE, FIT):
+        raise InputError(f"settings.mode: expected {COSINE} (cosine), {COVERAGE} (coverage) or {FIT} (fit), got "
+                         f"{settings.mode!r}")
+    if not (0.0 < settings.exponent <= 1.0):
+        raise InputError(f"settings.exponent: expected a number above 0 to 1, got {settings.exponent!r}")
     if settings.essential not in (ESSENTIAL_NONE, ESSENTIAL_PENALTY, ESSENTIAL_GATE):
         raise InputError(f"settings.essential: expected 0, 1 or 2, got {settings.essential!r}")
     if not (0.0 <= settings.penalty < 1.0):

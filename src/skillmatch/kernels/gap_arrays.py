@@ -114,6 +114,8 @@ class Overlay(NamedTuple):
     t_indptr : int64 (n_terms + 1); t_modules : int32; t_values : float32 — the same
         entries grouped by concept (modules ascending within a concept)
     language : int8 (n_modules): Dutch CEFR code a bundle needs (0 none, 1 A1 … 6 C2)
+    taught : uint8 (nnz): 1 where the bundle teaches the concept itself (not only through
+        credit): the trained person then holds it, which counts for ``fit``'s relevance
     """
 
     indptr: np.ndarray
@@ -123,10 +125,32 @@ class Overlay(NamedTuple):
     t_modules: np.ndarray
     t_values: np.ndarray
     language: np.ndarray
+    taught: np.ndarray
 
     @property
     def n_rows(self) -> int:
         return len(self.indptr) - 1
+
+
+class Held(NamedTuple):
+    """The skills each query row's person holds themselves (not through credit), as CSR.
+
+    indptr : int64 (n + 1); indices : int32, sorted and unique within a row. ``fit`` counts
+    them (relevance is the share of the person's own skills the work uses); a trained
+    person holds these and what the bundle teaches.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+
+def check_held(held: Held, n_rows: int, n_terms: int, name: str = "held") -> Held:
+    if not isinstance(held, Held):
+        raise InputError(f"{name}: expected a skillmatch.kernels.Held, got {type(held).__name__}")
+    _dtype(f"{name}.indptr", held.indptr, np.int64)
+    _dtype(f"{name}.indices", held.indices, np.int32)
+    check_csr(name, held.indptr, held.indices, n_rows, n_terms)
+    return held
 
 
 def empty_gap_rows(n_pairs: int) -> GapRows:
@@ -237,6 +261,9 @@ def check_overlay(over: Overlay, n_terms: int, name: str = "overlay") -> Overlay
     language = _dtype(f"{name}.language", over.language, np.int8)
     if len(language) != n:
         raise InputError(f"{name}.language: expected {n} entries (one per module), got {len(language)}")
+    _entries(f"{name}.taught", over.taught, np.uint8, len(indices))
+    if len(indices) and over.taught.max() > 1:
+        raise InputError(f"{name}.taught: expected flags 0 or 1, found {int(over.taught.max())}")
     if len(t_modules) != len(indices):
         raise InputError(f"{name}: the by-concept grouping has {len(t_modules)} entries, the by-module one "
                          f"{len(indices)}")
@@ -251,13 +278,15 @@ def check_overlay(over: Overlay, n_terms: int, name: str = "overlay") -> Overlay
 
 
 def overlay_from_csr(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray, n_terms: int,
-                     language: np.ndarray | None = None) -> Overlay:
-    """An :class:`Overlay` from its by-module CSR arrays (the by-concept grouping is derived)."""
+                     language: np.ndarray | None = None, taught: np.ndarray | None = None) -> Overlay:
+    """An :class:`Overlay` from its by-module CSR arrays (the by-concept grouping is derived;
+    ``language`` default 0, ``taught`` default all 1)."""
     n = len(indptr) - 1
     rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(indptr))
     order = np.lexsort((rows, indices))
     t_indptr = np.zeros(n_terms + 1, np.int64)
     np.cumsum(np.bincount(indices, minlength=n_terms), out=t_indptr[1:])
     lang = np.zeros(n, np.int8) if language is None else np.ascontiguousarray(language, np.int8)
+    taught = np.ones(len(indices), np.uint8) if taught is None else np.ascontiguousarray(taught, np.uint8)
     return Overlay(indptr, indices, values, t_indptr, np.ascontiguousarray(rows[order]),
-                   np.ascontiguousarray(values[order]), lang)
+                   np.ascontiguousarray(values[order]), lang, taught)

@@ -20,25 +20,30 @@ once to count each pair's entries, once to fill them at their offsets.
 
 **Pair scores** (:func:`score_pairs`). The score of a listed (query row, candidate) pair
 by the top-k kernel's own formula (:mod:`.rank`, :mod:`.reference`): the candidate's terms
-in ascending order, the same gain per shared term in float64, then the scales and the
-essential rule. Bit for bit what :func:`skillmatch.kernels.topk` returns for a pair it
-ranks; a gated pair scores 0 and a pair the place filters forbid scores -inf. Optionally
-the query row is first *raised* by an overlay row (``max`` per concept): for ``coverage``
-with people as queries the query values are effective levels, and a person who completes
-a module holds ``max(held, taught)``, whose effective levels are ``max(eff(held),
-eff(taught))`` because credit is a max of products — so the raised row is exactly the row
-the vectoriser would build for the trained person.
+in ascending order, per shared term the same gain in float64 (and for ``fit`` the share
+met, ``f = min(1, level / required level)``), then the scales (``fit``: ``C^a · R^(1-a)``
+times the work side's scale, ``R = min(1, Σf / U)``) and the essential rule. Bit for bit
+what :func:`skillmatch.kernels.topk` returns for a pair it ranks; a gated pair scores 0
+and a pair the place filters forbid scores -inf. Optionally the query row is first
+*raised* by an overlay row (``max`` per concept): for ``coverage`` and ``fit`` with people
+as queries the query values are effective levels, and a person who completes a module
+holds ``max(held, taught)``, whose effective levels are ``max(eff(held), eff(taught))``
+because credit is a max of products — so the raised row is exactly the row the
+vectoriser would build for the trained person. Under ``fit`` the raised row's scale is
+``1 / |held ∪ taught|``, the trained person's number of own skills (``Held`` and the
+overlay's ``taught`` flags).
 
-**Unlock scan** (:func:`unlock_scan`). For each query row (a person, ``coverage``) and its
-listed candidates whose score is below the threshold ``θ`` now, which overlay rows
-(module bundles) lift the score to ``θ`` or more. Per candidate, only the open terms
-(``min(1, e·inv) < 1``) can change; for each open term every bundle that reaches a higher
-level there adds ``w · (min(1, level·inv) − min(1, e·inv))`` to its bound on the new sum.
-A bundle whose bound cannot reach ``θ`` is dropped (the bound is the exact new sum before
-the essential penalty, which only lowers a score, up to rounding: a relative slack of
-1e-6 keeps every bundle that could reach θ); the others are scored exactly with the pair
-formula above. Output: per (row, bundle) with at least one candidate lifted, the number
-lifted and the sum of their new float32 scores.
+**Unlock scan** (:func:`unlock_scan`). For each query row (a person; ``coverage`` or
+``fit``) and its listed candidates whose score is below the threshold ``θ`` now, which
+overlay rows (module bundles) lift the score to ``θ`` or more. Per candidate, only the
+open terms (``f < 1``) can change; for each open term every bundle that reaches a higher
+level there adds ``w · Δf`` to its bound on the new coverage sum and ``Δf`` to the
+matched sum. A bundle whose bound — the score of those sums with the person's current
+scale, before the essential penalty (training only adds skills, so ``fit``'s ``1 / U``
+can only fall, and the penalty only lowers a score) — cannot reach ``θ`` is dropped, up to
+rounding: a relative slack of 1e-6 keeps every bundle that could reach θ. The others are
+scored exactly with the pair formula above. Output: per (row, bundle) with at least one
+candidate lifted, the number lifted and the sum of their new float32 scores.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .arrays import COSINE, ESSENTIAL_GATE, ESSENTIAL_NONE
+from .arrays import COSINE, ESSENTIAL_GATE, ESSENTIAL_NONE, FIT
 from .rank import _allowed
 
 #: Relative slack of the unlock bound (see the module docstring).
@@ -54,14 +59,17 @@ SLACK = 1e-6
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _gain(mode, req_on_query, qv, q_inv, pv, p_inv):
-    """What one shared term adds to a pair's sum (float64), the top-k kernel's formula
-    (:mod:`.reference`): cosine ``q·c``; coverage ``w · min(1, level · 1/required level)``."""
+def _term(mode, req_on_query, qv, q_inv, pv, p_inv):
+    """(what one shared term adds to the pair's main sum, f = its share met) in float64, the
+    top-k kernel's formula (:mod:`.reference`): cosine ``q·c``; coverage and fit
+    ``w · f`` with ``f = min(1, level · 1/required level)``."""
     if mode == COSINE:
-        return qv * pv
+        return qv * pv, 0.0
     if req_on_query:  # query = requirements (weight qv, 1/level q_inv), candidate = held level pv
-        return qv * min(1.0, pv * q_inv)
-    return pv * min(1.0, qv * p_inv)  # candidate = requirements, query = held level qv
+        f = min(1.0, pv * q_inv)
+        return qv * f, f
+    f = min(1.0, qv * p_inv)  # candidate = requirements, query = held level qv
+    return pv * f, f
 
 
 @njit(nogil=True, cache=True)
@@ -121,8 +129,9 @@ def gap_rows(start, end, fill, pairs, people, work, table, counts, out):
 
 @njit(nogil=True, cache=True)
 def _pair_sum(st, q, r, over, k, c, d):
-    """(float64 sum over the shared terms, essential requirements met) of query row r — raised
-    by overlay row k when k >= 0 — against candidate d, in the candidate's term order."""
+    """(float64 main sum, float64 sum of the shares met, essential requirements met) of query
+    row r — raised by overlay row k when k >= 0 — against candidate d, in the candidate's
+    term order (the order the top-k kernel adds them in)."""
     a = q.indptr[r]
     a_end = q.indptr[r + 1]
     b = 0
@@ -131,7 +140,8 @@ def _pair_sum(st, q, r, over, k, c, d):
         b = over.indptr[k]
         b_end = over.indptr[k + 1]
     acc = 0.0
-    met = 0
+    matched = 0.0
+    met = np.int64(0)
     for p in range(c.indptr[d], c.indptr[d + 1]):
         t = c.indices[p]
         while a < a_end and q.indices[a] < t:
@@ -144,28 +154,59 @@ def _pair_sum(st, q, r, over, k, c, d):
             continue
         qv = np.float32(0.0)
         q_inv = np.float32(1.0)
-        q_ess = 0
+        q_ess = np.int64(0)
         if has_q:
             qv = q.values[a]
             q_inv = q.inv_levels[a]
             q_ess = np.int64(q.essential[a])
         if has_o and over.values[b] > qv:
             qv = over.values[b]
-        acc += _gain(st.mode, st.req_on_query, np.float64(qv), np.float64(q_inv), np.float64(c.values[p]),
-                     np.float64(c.inv_levels[p]))
+        gain, f = _term(st.mode, st.req_on_query, np.float64(qv), np.float64(q_inv), np.float64(c.values[p]),
+                        np.float64(c.inv_levels[p]))
+        acc += gain
+        matched += f
         if st.req_on_query:
             met += q_ess
         else:
             met += np.int64(c.essential[p])
-    return acc, met
+    return acc, matched, met
 
 
 @njit(nogil=True, cache=True)
-def _finish(st, q, r, c, d, acc, met):
-    """The pair's score from its sum: scales, then the essential rule (gated: 0)."""
-    s = (acc * c.scale[d]) * q.scale[r]
+def _query_scale(st, q, r, held, over, k):
+    """The query row's scale: under ``fit`` with people as queries and a raised row, 1 / the
+    number of skills the trained person holds (held ∪ taught by bundle k); else ``q.scale[r]``."""
+    if k < 0 or st.mode != FIT or st.req_on_query:
+        return q.scale[r]
+    a = held.indptr[r]
+    a_end = held.indptr[r + 1]
+    count = a_end - a
+    for b in range(over.indptr[k], over.indptr[k + 1]):
+        if over.taught[b] == 0:
+            continue
+        t = over.indices[b]
+        while a < a_end and held.indices[a] < t:
+            a += 1
+        if not (a < a_end and held.indices[a] == t):
+            count += 1
+    return 1.0 / max(count, 1)
+
+
+@njit(nogil=True, cache=True)
+def _finish(st, qs, c, d, q_n_essential, acc, matched, met):
+    """The pair's score from its sums: the scales (fit: coverage^a · relevance^(1-a)), then
+    the essential rule (gated: 0)."""
+    if st.mode == FIT:
+        people_scale = c.scale[d] if st.req_on_query else qs
+        work_scale = qs if st.req_on_query else c.scale[d]
+        s = 0.0
+        if acc > 0.0:
+            relevance = min(1.0, matched * people_scale)
+            s = (acc ** st.exponent * relevance ** (1.0 - st.exponent)) * work_scale
+    else:
+        s = (acc * c.scale[d]) * qs
     if st.essential != ESSENTIAL_NONE:
-        n_e = q.n_essential[r] if st.req_on_query else c.n_essential[d]
+        n_e = q_n_essential if st.req_on_query else c.n_essential[d]
         if n_e > 0:
             missing = n_e - met
             if missing > 0:
@@ -173,6 +214,16 @@ def _finish(st, q, r, c, d, acc, met):
                     return 0.0
                 s *= 1.0 - st.penalty * missing / n_e
     return s
+
+
+@njit(nogil=True, cache=True)
+def _bound(st, qs, c, d, acc, matched):
+    """An upper bound of the score of sums (acc, matched) or less, with ``qs`` at least the
+    raised row's scale: the score before the essential penalty, which only lowers it."""
+    if st.mode == FIT:
+        relevance = min(1.0, matched * qs)
+        return (acc ** st.exponent * relevance ** (1.0 - st.exponent)) * c.scale[d] if acc > 0.0 else 0.0
+    return (acc * c.scale[d]) * qs
 
 
 @njit(nogil=True, cache=True)
@@ -184,7 +235,7 @@ def _pair_allowed(st, qp, r, cp, d):
 
 
 @njit(nogil=True, cache=True)
-def score_pairs(start, end, st, q, c, qp, cp, over, q_rows, o_rows, cols, out):
+def score_pairs(start, end, st, q, c, qp, cp, held, over, q_rows, o_rows, cols, out):
     """``out[i]`` (float32) = the score of query row ``q_rows[i]``, raised by overlay row
     ``o_rows[i]`` (-1: not raised), against candidate ``cols[i]``, for i in ``start:end``;
     -inf where the place filters forbid the pair, 0 where the essential gate drops it."""
@@ -194,12 +245,14 @@ def score_pairs(start, end, st, q, c, qp, cp, over, q_rows, o_rows, cols, out):
         if not _pair_allowed(st, qp, r, cp, d):
             out[i] = -np.inf
             continue
-        acc, met = _pair_sum(st, q, r, over, o_rows[i], c, d)
-        out[i] = np.float32(_finish(st, q, r, c, d, acc, met))
+        k = o_rows[i]
+        acc, matched, met = _pair_sum(st, q, r, over, k, c, d)
+        qs = _query_scale(st, q, r, held, over, k)
+        out[i] = np.float32(_finish(st, qs, c, d, q.n_essential[r], acc, matched, met))
 
 
 @njit(nogil=True, cache=True)
-def unlock_scan(start, end, st, q, c, qp, cp, over, q_language, pair_indptr, pair_cols, theta):
+def unlock_scan(start, end, st, q, c, qp, cp, held, over, q_language, pair_indptr, pair_cols, theta):
     """Bundles that lift listed candidates of query rows ``start:end`` to ``theta`` or more.
 
     Returns (rows int32, bundles int32, counts int32, values float64) of the (row, bundle)
@@ -212,6 +265,7 @@ def unlock_scan(start, end, st, q, c, qp, cp, over, q_language, pair_indptr, pai
     n_mod = over.indptr.shape[0] - 1
     level = np.zeros(max(n_terms, 1), np.float64)
     delta = np.zeros(max(n_mod, 1), np.float64)
+    delta_f = np.zeros(max(n_mod, 1), np.float64)
     seen = np.zeros(max(n_mod, 1), np.uint8)
     touched = np.empty(max(n_mod, 1), np.int32)
     row_value = np.zeros(max(n_mod, 1), np.float64)
@@ -234,8 +288,9 @@ def unlock_scan(start, end, st, q, c, qp, cp, over, q_language, pair_indptr, pai
             d = pair_cols[i]
             if not _pair_allowed(st, qp, r, cp, d):
                 continue
-            acc0, met0 = _pair_sum(st, q, r, over, -1, c, d)
-            if np.float32(_finish(st, q, r, c, d, acc0, met0)) >= theta32:
+            acc0, matched0, met0 = _pair_sum(st, q, r, over, -1, c, d)
+            qs0 = q.scale[r]
+            if np.float32(_finish(st, qs0, c, d, q.n_essential[r], acc0, matched0, met0)) >= theta32:
                 continue  # a match already
             n_t = 0
             for p in range(c.indptr[d], c.indptr[d + 1]):
@@ -255,17 +310,21 @@ def unlock_scan(start, end, st, q, c, qp, cp, over, q_language, pair_indptr, pai
                         seen[k] = 1
                         touched[n_t] = k
                         n_t += 1
-                    delta[k] += w * (min(1.0, lv * inv) - now)
-            scale = c.scale[d] * q.scale[r]
+                    rise = min(1.0, lv * inv) - now
+                    delta[k] += w * rise
+                    delta_f[k] += rise
             for x in range(n_t):
                 k = touched[x]
-                bound = (acc0 + delta[k]) * scale
+                # training only adds skills: the raised row's scale is at most qs0 (fit), or qs0
+                bound = _bound(st, qs0, c, d, acc0 + delta[k], matched0 + delta_f[k])
                 seen[k] = 0
                 delta[k] = 0.0
+                delta_f[k] = 0.0
                 if bound * (1.0 + SLACK) < limit:
                     continue
-                acc1, met1 = _pair_sum(st, q, r, over, k, c, d)
-                s1 = np.float32(_finish(st, q, r, c, d, acc1, met1))
+                acc1, matched1, met1 = _pair_sum(st, q, r, over, k, c, d)
+                qs1 = _query_scale(st, q, r, held, over, k)
+                s1 = np.float32(_finish(st, qs1, c, d, q.n_essential[r], acc1, matched1, met1))
                 if s1 >= theta32:
                     if row_count[k] == 0:
                         row_list[n_row] = k

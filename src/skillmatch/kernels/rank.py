@@ -35,7 +35,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .arrays import COSINE, EARTH_KM, ESSENTIAL_GATE, ESSENTIAL_NONE
+from .arrays import COSINE, EARTH_KM, ESSENTIAL_GATE, ESSENTIAL_NONE, FIT
 
 BLOCK = 16
 
@@ -128,10 +128,12 @@ def _capped(x):
 # reference's, bit for bit (no NaN reaches a kernel: the API edge rejects it).
 @njit(nogil=True, cache=True, fastmath={"nnan", "nsz"})
 def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
-    """Add row r's postings in one tile into ``acc``; count met essential requirements into
-    ``met`` when ``track``; on the sparse path also list first touches in ``touched``."""
+    """Add row r's postings in one tile into ``acc`` (FIT: pairs ``acc[2c], acc[2c + 1]``);
+    count met essential requirements into ``met`` when ``track``; on the sparse path also
+    list first touches in ``touched``."""
     n_touched = 0
-    cosine, req_on_query = st.mode == COSINE, st.req_on_query
+    cosine, fit, req_on_query = st.mode == COSINE, st.mode == FIT, st.req_on_query
+    stride = 2 if fit else 1
     for j in range(q.indptr[r], q.indptr[r + 1]):
         t = q.indices[j]
         qv = np.float64(q.values[j])
@@ -140,13 +142,30 @@ def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
         if sparse:
             for p in range(lo, hi):
                 c = post.local[p]
-                if acc[c] == 0.0:
+                if acc[stride * c] == 0.0:
                     touched[n_touched] = c
                     n_touched += 1
         if cosine:
             for p in range(lo, hi):
                 acc[post.local[p]] += qv * np.float64(post.values[p])
-        elif req_on_query:  # query = requirements (weight qv, 1/level q_inv), candidates hold levels
+        elif fit and req_on_query:  # query = requirements (weight qv, 1/level q_inv), candidates hold levels
+            for p in range(lo, hi):
+                c = post.local[p]
+                f = _capped(np.float64(post.values[p]) * q_inv)
+                acc[2 * c] += qv * f
+                acc[2 * c + 1] += f
+            if track and q.essential[j]:
+                for p in range(lo, hi):
+                    met[post.local[p]] += 1
+        elif fit:  # candidates = requirements, the query holds levels
+            for p in range(lo, hi):
+                c = post.local[p]
+                f = _capped(qv * np.float64(post.inv_levels[p]))
+                acc[2 * c] += np.float64(post.values[p]) * f
+                acc[2 * c + 1] += f
+                if track:
+                    met[c] += post.essential[p]
+        elif req_on_query:
             if track and q.essential[j]:
                 for p in range(lo, hi):
                     c = post.local[p]
@@ -164,6 +183,44 @@ def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
             for p in range(lo, hi):
                 acc[post.local[p]] += np.float64(post.values[p]) * _capped(qv * np.float64(post.inv_levels[p]))
     return n_touched
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _tangents(f, a):
+    """For :func:`_may_exceed`: (f, f^(1/(1-a)), f^(1/a)), computed once per floor."""
+    if f <= 0.0 or a >= 1.0:
+        return f, 1.0, 1.0
+    return f, f ** (1.0 / (1.0 - a)), f ** (1.0 / a)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _may_exceed(c, r, a, f, r1, c3):
+    """Whether C^a R^(1-a) can exceed f > 0, from three tangents of that curve, at (1, r1 =
+    f^(1/(1-a))), (f, f) and (c3 = f^(1/a), 1): by weighted AM >= GM a point above the curve
+    lies above each tangent. Costs no power of C or R."""
+    b = 1.0 - a
+    if b <= 0.0:  # coverage alone
+        return c > f
+    return (a * c + b * r > f) and (a * c + b * r / r1 > 1.0) and (a * c / c3 + b * r > 1.0)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _fit_bound(acc, lo, hi, a, inv_u, c_scale, base, per_candidate):
+    """An upper bound of C^a·R^(1-a) over candidates lo:hi: a·max C + (1 - a)·max R (weighted
+    AM >= GM, and the mean of the maxima bounds each mean). Two independent maxima, so
+    the block costs about what cosine's one maximum does."""
+    top_c = 0.0
+    top_r = 0.0
+    if per_candidate:  # people as candidates: each has its own 1 / U
+        for i in range(lo, hi):
+            top_c = max(top_c, acc[2 * i])
+            top_r = max(top_r, acc[2 * i + 1] * c_scale[base + i])
+    else:
+        for i in range(lo, lo + BLOCK):  # padding is 0 and bounds nothing
+            top_c = max(top_c, acc[2 * i])
+            top_r = max(top_r, acc[2 * i + 1])
+        top_r *= inv_u
+    return a * top_c + (1.0 - a) * _capped(top_r)
 
 
 @njit(nogil=True, cache=True)
@@ -202,6 +259,8 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     top_i = np.empty(k, np.int32)
     essential, penalty, req_on_query = st.essential, st.penalty, st.req_on_query
     track = essential != ESSENTIAL_NONE
+    fit, expo = st.mode == FIT, st.exponent
+    stride = 2 if fit else 1
     # What the hot loops and the checks read, as locals: LLVM cannot tell that writes to
     # ``acc`` leave a tuple's fields unchanged and would reload them on every iteration.
     scaled = st.scaled
@@ -243,7 +302,9 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
             # Dense works in blocks of 16 (a constant trip count, so the block maximum
             # compiles to straight-line code); a block whose bound cannot pass is only zeroed.
             floor = 0.0 if n_top < k else _floor(top_s[k - 1], sparse)
-            bound_scale = qs * tile_scale[b]
+            # FIT: the people side's scale is 1 / U, the work side's multiplies the score
+            bound_scale = (qs if req_on_query else tile_scale[b]) if fit else qs * tile_scale[b]
+            f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale if fit and n_top == k else 0.0, expo)
             n_steps = n_touched if sparse else (length + BLOCK - 1) // BLOCK
             for step in range(n_steps):
                 if sparse:
@@ -253,20 +314,37 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                     lo = step * BLOCK
                     hi = min(lo + BLOCK, length)
                     bound = 0.0
-                    for i in range(lo, lo + BLOCK):
-                        bound = max(bound, acc[i])
-                    if not (bound * bound_scale > floor):
+                    if fit:
+                        bound = _fit_bound(acc, lo, hi, expo, qs, c_scale, base, req_on_query)
+                    else:
                         for i in range(lo, lo + BLOCK):
+                            bound = max(bound, acc[i])
+                    if not (bound * bound_scale > floor):
+                        for i in range(stride * lo, stride * (lo + BLOCK)):
                             acc[i] = 0.0
                         continue
                 for i in range(lo, hi):
-                    a = acc[i]
-                    acc[i] = 0.0
-                    n_met = met[i] if track else 0
-                    if sparse:
-                        met[i] = 0
                     d = base + i
-                    s = (a * c_scale[d]) * qs if scaled else a * qs
+                    n_met = 0
+                    if track:
+                        n_met = met[i]
+                        if sparse:
+                            met[i] = 0  # dense tiles clear ``met`` whole, below
+                    if fit:
+                        cov, matched = acc[2 * i], acc[2 * i + 1]
+                        acc[2 * i] = 0.0
+                        acc[2 * i + 1] = 0.0
+                        relevance = _capped(matched * (c_scale[d] if req_on_query else qs))
+                        work_scale = qs if req_on_query else c_scale[d]
+                        # skip the powers unless (C, R) lies on the right of three lines that
+                        # touch the curve C^a R^(1-a) = floor / scale (weighted AM >= GM)
+                        if n_top == k and not _may_exceed(cov, relevance, expo, f_fit, r1_fit, c3_fit):
+                            continue
+                        s = (cov ** expo * relevance ** (1.0 - expo)) * work_scale
+                    else:
+                        a = acc[i]
+                        acc[i] = 0.0
+                        s = (a * c_scale[d]) * qs if scaled else a * qs
                     if not (s > floor and (n_top < k or _better(np.float32(s), d, top_s[k - 1], top_i[k - 1]))):
                         continue
                     if checks:
@@ -289,8 +367,10 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                     n_top = _insert(top_s, top_i, n_top, np.float32(s), d)
                     if n_top == k:
                         floor = _floor(top_s[k - 1], sparse)
+                        if fit:
+                            f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale, expo)
                 if not sparse:
-                    for i in range(hi, lo + BLOCK):  # the padding after the last candidate
+                    for i in range(stride * hi, stride * (lo + BLOCK)):  # the padding after the last candidate
                         acc[i] = 0.0
             if track and not sparse:
                 met[:length] = 0

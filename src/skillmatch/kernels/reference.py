@@ -9,10 +9,14 @@ compare; ``SKILLMATCH_IMPLEMENTATION=python`` makes the library use these.
 The score of query row r and candidate row d over their shared terms T:
 
 ``cosine``    sum = Σ_{t in T} q_t · c_t
-``coverage``  sum = Σ_{t in T} w_t · min(1, e_t · inv_t)
+``coverage``  sum = Σ_{t in T} w_t · f_t,  f_t = min(1, e_t · inv_t)
               (w, inv = 1/required level: the requirements side; e: the person's
               effective proficiency, held or credited through a related skill)
-then ``s = (sum · c.scale[d]) · q.scale[r]``; with ``missing`` the essential
+then ``s = (sum · c.scale[d]) · q.scale[r]``;
+``fit``       C = Σ_{t in T} w_t · f_t,  J = Σ_{t in T} f_t,  R = min(1, J · (1/U)),
+              s = (C^a · R^(1-a)) · (the work side's scale), where 1/U is the people
+              side's scale (U: the person's number of skills);
+then, with ``missing`` the essential
 requirements of the pair the person has nothing for, out of ``n_essential``:
 ``s *= 1 - penalty · missing / n_essential`` (penalty) or the candidate is dropped
 (gate). A candidate is ranked if it is not excluded, passes the filters and
@@ -26,7 +30,7 @@ import math
 
 import numpy as np
 
-from .arrays import COSINE, EARTH_KM, ESSENTIAL_GATE, ESSENTIAL_NONE, Place, Rows, Settings
+from .arrays import COSINE, EARTH_KM, ESSENTIAL_GATE, ESSENTIAL_NONE, FIT, Place, Rows, Settings
 
 
 def allowed(r: int, d: int, qp: Place, cp: Place, use_hours: bool) -> bool:
@@ -52,12 +56,12 @@ def _row(rows: Rows, i: int) -> tuple[np.ndarray, ...]:
     return rows.indices[lo:hi], rows.values[lo:hi], rows.inv_levels[lo:hi], rows.essential[lo:hi]
 
 
-def pair_sum(mode: int, req_on_query: bool, q_row: tuple, c_row: tuple) -> tuple[float, int]:
-    """(float64 sum over the shared terms, essential requirements met) for one pair."""
+def pair_sum(mode: int, req_on_query: bool, q_row: tuple, c_row: tuple) -> tuple[float, float, int]:
+    """(float64 sum over the shared terms, the matched-skill sum J, essential requirements met)."""
     q_terms, q_val, q_inv, q_ess = q_row
     c_terms, c_val, c_inv, c_ess = c_row
     where = {int(t): j for j, t in enumerate(q_terms)}
-    s, met = 0.0, 0
+    s, matched, met = 0.0, 0.0, 0
     for p, t in enumerate(c_terms):  # candidate row order = ascending term index
         j = where.get(int(t))
         if j is None:
@@ -66,17 +70,28 @@ def pair_sum(mode: int, req_on_query: bool, q_row: tuple, c_row: tuple) -> tuple
         if mode == COSINE:
             s += qv * cv
         elif req_on_query:
-            s += qv * min(1.0, cv * qi)
+            f = min(1.0, cv * qi)
+            s += qv * f
+            matched += f
         else:
-            s += cv * min(1.0, qv * ci)
+            f = min(1.0, qv * ci)
+            s += cv * f
+            matched += f
         met += int(q_ess[j]) if req_on_query else int(c_ess[p])
-    return s, met
+    return s, matched, met
 
 
 def pair_score(st: Settings, q: Rows, c: Rows, r: int, d: int) -> float:
     """The score of (query r, candidate d) before filters; -inf when gated out."""
-    total, met = pair_sum(st.mode, st.req_on_query, _row(q, r), _row(c, d))
-    s = (total * float(c.scale[d])) * float(q.scale[r])
+    total, matched, met = pair_sum(st.mode, st.req_on_query, _row(q, r), _row(c, d))
+    if st.mode == FIT:
+        people_scale, work_scale = (float(c.scale[d]), float(q.scale[r])) if st.req_on_query else \
+            (float(q.scale[r]), float(c.scale[d]))
+        relevance = min(1.0, matched * people_scale)
+        a = st.exponent
+        s = (total ** a * relevance ** (1.0 - a)) * work_scale if total > 0 else 0.0
+    else:
+        s = (total * float(c.scale[d])) * float(q.scale[r])
     if st.essential != ESSENTIAL_NONE:
         n_e = int(q.n_essential[r]) if st.req_on_query else int(c.n_essential[d])
         missing = n_e - met
@@ -189,33 +204,37 @@ def _raised_row(q: Rows, r: int, over, k: int) -> tuple[np.ndarray, ...]:
             np.array([row[t][1] for t in terms], np.float32), np.array([row[t][2] for t in terms], np.uint8))
 
 
-def raised_score(st: Settings, q: Rows, c: Rows, over, r: int, k: int, d: int) -> float:
-    """The pair's float64 score with the query row raised by overlay row k (-1: none); 0 when gated."""
-    total, met = pair_sum(st.mode, st.req_on_query, _raised_row(q, r, over, k), _row(c, d))
-    s = (total * float(c.scale[d])) * float(q.scale[r])
-    if st.essential != ESSENTIAL_NONE:
-        n_e = int(q.n_essential[r]) if st.req_on_query else int(c.n_essential[d])
-        missing = n_e - met
-        if n_e > 0 and missing > 0:
-            if st.essential == ESSENTIAL_GATE:
-                return 0.0
-            s *= 1.0 - st.penalty * missing / n_e
-    return s
+def raised_score(st: Settings, q: Rows, c: Rows, held, over, r: int, k: int, d: int) -> float:
+    """The pair's float64 score (:func:`pair_score`) with query row r raised by overlay row k
+    (-1: none); 0 when gated. Under ``fit`` (people as queries) the raised row's scale is
+    1 / the number of skills the trained person holds: their own and those bundle k teaches."""
+    terms, values, inv, ess = _raised_row(q, r, over, k)
+    scale = float(q.scale[r])
+    if k >= 0 and st.mode == FIT and not st.req_on_query:
+        own = set(held.indices[held.indptr[r]:held.indptr[r + 1]].tolist())
+        lo, hi = over.indptr[k], over.indptr[k + 1]
+        own |= {int(t) for t, x in zip(over.indices[lo:hi], over.taught[lo:hi]) if x}
+        scale = 1.0 / max(len(own), 1)
+    one = Rows(np.array([0, len(terms)], np.int64), terms, values, inv, ess, np.array([int(ess.sum())], np.int32),
+               np.array([scale]))
+    s = pair_score(st, one, c, 0, d)
+    return 0.0 if s == -math.inf else s
 
 
-def score_pairs(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over, q_rows, o_rows, cols) -> np.ndarray:
+def score_pairs(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, held, over, q_rows, o_rows,
+                cols) -> np.ndarray:
     """Reference of :func:`.gaps.score_pairs`: float32 scores, -inf where the filters forbid a pair."""
     out = np.empty(len(cols), np.float32)
     for i, (r, k, d) in enumerate(zip(q_rows, o_rows, cols)):
         if st.filtered and not allowed(int(r), int(d), qp, cp, st.hours):
             out[i] = -np.inf
         else:
-            out[i] = np.float32(raised_score(st, q, c, over, int(r), int(k), int(d)))
+            out[i] = np.float32(raised_score(st, q, c, held, over, int(r), int(k), int(d)))
     return out
 
 
-def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over, q_language, pair_indptr, pair_cols,
-                theta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, held, over, q_language, pair_indptr,
+                pair_cols, theta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Reference of :func:`.gaps.unlock_scan`: every listed pair below θ against every bundle, exactly.
 
     Returns (rows, bundles, counts, values) sorted by row, then bundle.
@@ -227,12 +246,12 @@ def unlock_scan(st: Settings, q: Rows, c: Rows, qp: Place, cp: Place, over, q_la
             d = int(d)
             if st.filtered and not allowed(r, d, qp, cp, st.hours):
                 continue
-            if np.float32(raised_score(st, q, c, over, r, -1, d)) >= theta32:
+            if np.float32(raised_score(st, q, c, held, over, r, -1, d)) >= theta32:
                 continue
             for k in range(len(over.indptr) - 1):
                 if over.language[k] > q_language[r]:
                     continue
-                s1 = np.float32(raised_score(st, q, c, over, r, k, d))
+                s1 = np.float32(raised_score(st, q, c, held, over, r, k, d))
                 if s1 >= theta32:
                     entry = found.setdefault((r, k), [0, 0.0])
                     entry[0] += 1

@@ -139,10 +139,11 @@ class CandidateIndex:
             raise InputError(f"queries: built against another taxonomy (fingerprint {queries.fingerprint}) than the "
                              f"index ({self.fingerprint}); vectorise them with the index's taxonomy")
         kind = queries.kind
-        if self.settings.scoring == "coverage" and kind == self.kind:
+        if not SCORINGS[self.settings.scoring].symmetric and kind == self.kind:
             if kind == PEOPLE:
-                raise InputError("coverage compares people with work: fit on vacancies or occupations to match "
-                                 "jobseekers, or use scoring='cosine' for similar people")
+                raise InputError(f"scoring {self.settings.scoring!r} compares people with work: fit the matcher on "
+                                 "vacancies or occupations to rank them for jobseekers, or use scoring='cosine' for "
+                                 "similar people")
             kind = PEOPLE  # work as the person who does it
         return _side(queries, kind, self.settings, self.credit, self.idf, None)
 
@@ -193,9 +194,10 @@ class CandidateIndex:
         filtered = located and (st.hours or self.candidate_limits or bool(
             (queries.place.region >= 0).any() or (queries.place.geo[:, 2] > 0).any() or queries.place.needs.any()))
         scoring = SCORINGS[st.scoring]
-        req_on_query = st.scoring == "coverage" and queries.kind == WORK
+        req_on_query = st.scoring != "cosine" and queries.kind == WORK
         return kernels.Settings(int(k), scoring.mode, req_on_query, st.essential_mode, float(st.essential_penalty),
-                                bool(st.hours and located), filtered, self.scaled, kernels.DENSE_FACTOR)
+                                bool(st.hours and located), filtered, self.scaled, kernels.DENSE_FACTOR,
+                                float(st.coverage_weight) if scoring.relevance else 1.0)
 
     def _located(self, queries: Side) -> bool:
         """Place, hours and support filter between people and vacancies only (not occupations or matrices)."""
@@ -299,10 +301,12 @@ def _side(batch: Batch, kind: str, st: MatchSettings, credit: CSR | None, idf: n
     scoring = SCORINGS[st.scoring]
     place = batch.place.without(region=not st.same_region, travel=not st.travel, support=not st.support)
     if kind == PEOPLE:
+        held = batch.held if isinstance(batch, PeopleBatch) else batch.importance.with_data(batch.levels)
         if effective is None:
-            held = batch.held if isinstance(batch, PeopleBatch) else batch.importance.with_data(batch.levels)
             effective = _effective(held, credit)
         eff, direct = effective
+        if scoring.relevance:  # relevance counts the skills the person holds (not those credited)
+            scale = 1.0 / np.maximum(np.diff(held.indptr), 1)
         return Side(batch, PEOPLE, scoring.people(eff, st, idf, scale), place, eff, direct)
     assert isinstance(batch, WorkBatch)
     return Side(batch, WORK, scoring.work(batch.importance, batch.levels, st, idf, scale), place)

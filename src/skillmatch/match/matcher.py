@@ -7,8 +7,8 @@
 
 The same object serves every direction: ``fit`` on jobseekers and ``match`` vacancies to
 rank people for work; ``fit("occupations")`` to rank occupations for people, or
-occupations for occupations (``cosine``: similarity; ``coverage``: how far someone doing
-the query occupation already meets the candidate occupation). :meth:`Matcher.match_one`
+occupations for occupations (``cosine``: similarity; ``fit`` or ``coverage``: how far
+someone doing the query occupation already meets the candidate occupation). :meth:`Matcher.match_one`
 ranks for one record on the calling thread, for back-office calls.
 
 scikit-learn's conventions: ``__init__`` stores the parameters, ``fit`` validates them all
@@ -60,6 +60,7 @@ PARAMETERS: dict[str, Spec] = {
     "hours": Boolean(),
     "support": Boolean(),
     "crucial_boost": Number(0.0, 100.0),
+    "coverage_weight": Number(0.0, 1.0, low_open=True),
     "n_threads": Optional(Integer(1, 4096)),
     "lang": OneOf(("nl", "en")),
 }
@@ -73,27 +74,30 @@ class Matcher(BaseEstimator):
     Parameters
     ----------
     taxonomy : Taxonomy
-    scoring : {"coverage", "cosine"}
-        See :mod:`skillmatch.match.scoring`.
+    scoring : {"fit", "coverage", "cosine"}
+        See :mod:`skillmatch.match.scoring`. ``fit`` (default): coverage of what the work
+        asks combined with the relevance of the person's profile, ``C^a · R^(1 - a)``.
     weighting : {"levels", "binary", "importance"}
         ``cosine`` only: entry weights before idf and normalisation.
     idf : bool
         ``cosine`` only: weight skills by inverse document frequency over the candidates.
     credit : Credit, None or "auto"
         Related-skill credit for the people side; None switches it off. "auto" (default):
-        ``Credit()`` for ``coverage``, none for ``cosine`` (where it lowered quality on ESCO).
+        ``Credit()`` for ``coverage``, none for ``fit`` and ``cosine`` (where it lowered
+        quality on the held-out profiles; ``Credit(related=0.5, narrower=0.25, broader=0.25)``
+        helps ``fit`` on profiles that name skills by their neighbours, e.g. parsed CVs).
     importance_weights : (somewhat, important, essential)
         Weight of a requirement by its importance, each in (0, 1].
     essential : {"penalty", "gate", "none"}
-        ``coverage`` only: what an essential requirement the person has nothing for does.
+        ``fit`` and ``coverage``: what an essential requirement the person has nothing for does.
         ``gate`` drops every candidate with a missing essential requirement, which leaves
         little for partial profiles.
     essential_penalty : float in [0, 1)
         With ``essential="penalty"``: the score is multiplied by
         ``1 - essential_penalty * missing / n_essential`` — losing at most that share
         when every essential requirement is missing. Scale-free, so it means the same for
-        CompetentNL (a few essentials per occupation) and ESCO (dozens). The default 0.1
-        ranked best on ESCO of 0.1 / 0.3 / 0.5 (benchmarks/README.md).
+        CompetentNL (a few essentials per occupation) and ESCO (dozens). The default 0.2 was
+        chosen with ``fit`` on the tuning half of the quality benchmark (benchmarks/README.md).
     same_region : bool
         Only match within the same arbeidsmarktregio (queries without a region are not
         restricted; candidates without one are left out).
@@ -108,6 +112,9 @@ class Matcher(BaseEstimator):
     crucial_boost : float >= 0
         Off by default. Multiplies the score of work in a maatschappelijk cruciale sector
         by ``1 + crucial_boost``; the boosted score is what is ranked and returned.
+    coverage_weight : float in (0, 1]
+        ``fit`` only: the weight ``a`` of coverage against relevance (0.3, chosen on the
+        tuning half; 1 is coverage alone).
     n_threads : int, optional
         Threads for batch matching (default: the CPUs this process may use).
     lang : {"nl", "en"}
@@ -119,12 +126,13 @@ class Matcher(BaseEstimator):
         The fitted candidates (immutable; refitting builds a new one).
     """
 
-    def __init__(self, taxonomy: Taxonomy, scoring: str = "coverage", *, weighting: str = "levels", idf: bool = True,
+    def __init__(self, taxonomy: Taxonomy, scoring: str = "fit", *, weighting: str = "levels", idf: bool = True,
                  credit: Credit | str | None = "auto",
                  importance_weights: Sequence[float] = DEFAULT_IMPORTANCE_WEIGHTS,
-                 essential: str = "penalty", essential_penalty: float = 0.1,
+                 essential: str = "penalty", essential_penalty: float = 0.2,
                  same_region: bool = False, travel: bool = True, hours: bool = True, support: bool = True,
-                 crucial_boost: float = 0.0, n_threads: int | None = None, lang: str = "nl"):
+                 crucial_boost: float = 0.0, coverage_weight: float = 0.3, n_threads: int | None = None,
+                 lang: str = "nl"):
         self.taxonomy = taxonomy
         self.scoring = scoring
         self.weighting = weighting
@@ -138,6 +146,7 @@ class Matcher(BaseEstimator):
         self.hours = hours
         self.support = support
         self.crucial_boost = crucial_boost
+        self.coverage_weight = coverage_weight
         self.n_threads = n_threads
         self.lang = lang
 
@@ -149,7 +158,7 @@ class Matcher(BaseEstimator):
             credit = Credit() if p["scoring"] == "coverage" else None
         return MatchSettings(p["scoring"], p["weighting"], p["idf"], credit, p["importance_weights"], p["essential"],
                              p["essential_penalty"], p["same_region"], p["travel"], p["hours"], p["support"],
-                             p["crucial_boost"])
+                             p["crucial_boost"], p["coverage_weight"])
 
     # --- fit and match --------------------------------------------------------------------------
 
@@ -171,8 +180,8 @@ class Matcher(BaseEstimator):
         matcher = cls(index.taxonomy, st.scoring, weighting=st.weighting, idf=st.idf, credit=st.credit,
                       importance_weights=st.importance_weights, essential=st.essential,
                       essential_penalty=st.essential_penalty, same_region=st.same_region, travel=st.travel,
-                      hours=st.hours, support=st.support, crucial_boost=st.crucial_boost, n_threads=n_threads,
-                      lang=lang)
+                      hours=st.hours, support=st.support, crucial_boost=st.crucial_boost,
+                      coverage_weight=st.coverage_weight, n_threads=n_threads, lang=lang)
         matcher.index_ = index
         return matcher
 

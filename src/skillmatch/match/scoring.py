@@ -1,10 +1,19 @@
 """The registry of scores, and the settings a fitted index keeps in force.
 
+``fit``      (the default for people and work) two numbers a consultant reads, combined:
+             **coverage** C, how much of what the work asks the person has — the
+             importance-weighted mean over the requirements of min(1, held / required
+             level) — and **relevance** R, how much of the person's profile the work uses —
+             the share of the person's skills the work asks for, each counted as
+             min(1, held / required level). ``score = C^a · R^(1 - a)`` with a =
+             ``coverage_weight`` (0.3), times ``1 - essential_penalty · missing / n`` for
+             essential requirements the person has nothing for. Chosen on the tuning half of
+             the quality benchmark (benchmarks/README.md): better than plain cosine on most
+             profile kinds, where coverage alone rewards work with a few generic demands.
 ``cosine``   cosine of weighted skill vectors (``weighting`` x idf, unit L2 norm). Symmetric;
              equals the top-k of a plain sparse A·Bᵀ on the same vectors.
-``coverage`` how much of what the work asks the person has: the importance-weighted mean
-             over the requirements of min(1, effective proficiency / required level), with
-             unmet essential requirements penalised or used as a gate. Asymmetric.
+``coverage`` coverage C alone, with unmet essential requirements penalised or used as a
+             gate. Asymmetric.
 
 A score is one :class:`Scoring` entry: the kernel formula it uses and how each side's
 rows are made from a batch (:mod:`skillmatch.kernels.arrays` documents what the kernel
@@ -43,6 +52,7 @@ class MatchSettings:
     hours: bool
     support: bool
     crucial_boost: float
+    coverage_weight: float = 0.3
 
     @property
     def importance_table(self) -> np.ndarray:
@@ -51,7 +61,7 @@ class MatchSettings:
 
     @property
     def essential_mode(self) -> int:
-        return ESSENTIAL_MODES[self.essential] if self.scoring == "coverage" else kernels.ESSENTIAL_NONE
+        return ESSENTIAL_MODES[self.essential] if SCORINGS[self.scoring].essential else kernels.ESSENTIAL_NONE
 
 
 def _rows(m: CSR, values: np.ndarray, *, inv_levels: np.ndarray | None = None, essential: np.ndarray | None = None,
@@ -61,7 +71,7 @@ def _rows(m: CSR, values: np.ndarray, *, inv_levels: np.ndarray | None = None, e
     n_essential = row_sums(m.indptr, essential).astype(np.int32) if nnz else np.zeros(n, np.int32)
     return Rows(m.indptr, m.indices, np.ascontiguousarray(values, np.float32),
                 np.ones(nnz, np.float32) if inv_levels is None else inv_levels, essential, n_essential,
-                np.ones(n) if scale is None else scale)
+                np.ones(n) if scale is None else np.asarray(scale, np.float64))
 
 
 def inverse_levels(levels: np.ndarray) -> np.ndarray:
@@ -88,7 +98,8 @@ def cosine_work(importance: CSR, levels: np.ndarray, st: MatchSettings, idf: np.
 
 
 def held_levels(eff: CSR, st: MatchSettings, idf: np.ndarray | None, scale: np.ndarray | None) -> Rows:
-    """Coverage, people side: the effective proficiency level of each skill."""
+    """Coverage and fit, people side: the effective proficiency level of each skill (for fit
+    the caller passes scale = 1 / the person's number of skills)."""
     return _rows(eff, eff.data, scale=scale)
 
 
@@ -96,7 +107,7 @@ def requirement_weights(importance: CSR, levels: np.ndarray, st: MatchSettings, 
                         scale: np.ndarray | None) -> Rows:
     """Coverage, work side: importance weights normalised to sum 1 per row, 1 / level, essential flags."""
     w = st.importance_table[importance.data.astype(np.int64)]
-    w = w / np.repeat(row_sums(importance.indptr, w), np.diff(importance.indptr))
+    w = (w / np.repeat(row_sums(importance.indptr, w), np.diff(importance.indptr))).astype(np.float32)
     essential = (importance.data == 3).astype(np.uint8)
     return _rows(importance, w, inv_levels=inverse_levels(levels), essential=essential, scale=scale)
 
@@ -112,12 +123,17 @@ class Scoring:
     people: Callable[..., Rows]
     work: Callable[..., Rows]
     uses_idf: bool = False
+    essential: bool = False  # unmet essential requirements penalise or gate
+    relevance: bool = False  # the people side's scale is 1 / its number of skills
 
 
 SCORINGS: dict[str, Scoring] = {
+    "fit": Scoring("fit", kernels.FIT, False,
+                   "coverage of the work's requirements combined with the relevance of the person's profile",
+                   held_levels, requirement_weights, essential=True, relevance=True),
     "cosine": Scoring("cosine", kernels.COSINE, True, "cosine of weighted skill vectors", cosine_people,
                       cosine_work, uses_idf=True),
     "coverage": Scoring("coverage", kernels.COVERAGE, False,
                         "importance-weighted share of the requirements met, with related-skill credit",
-                        held_levels, requirement_weights),
+                        held_levels, requirement_weights, essential=True),
 }

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..kernels.gap_arrays import GapRows
 from ..models import IMPORTANCE_CODES, Jobseeker, Vacancy
 from ..problems import InputError, Problem, closest
 
@@ -318,3 +319,225 @@ def _unknown(ids: Iterable[str], value: str | None, what: str, where: str, recor
     suggestion = f" (closest id: {hint[0]!r})" if hint else ""
     return Problem(f"{what} {value!r} is not in the taxonomy{suggestion}", where=where, record=record, field=field,
                    value=value)
+
+
+# --- many pairs at once ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class GapMatrix:
+    """The gaps of many (person, target) pairs: a sparse matrix with one row per pair.
+
+    Computed by the gap kernel (:func:`skillmatch.kernels.gap_rows`; formula in
+    :mod:`skillmatch.kernels.gaps`) from the people's *effective* levels, so a requirement
+    that a related skill half covers is half a gap. Row ``i`` is exactly the :class:`Gap`
+    that :func:`gap_from_arrays` makes for the same effective row and requirement row
+    (:meth:`gap` rebuilds it).
+
+    Attributes
+    ----------
+    rows : skillmatch.kernels.GapRows
+        The kernel's output: ``indptr`` int64 (n_pairs + 1); per entry (nnz, concept order
+        within a row) ``concepts`` int32, ``shortfall`` float32 = ``(required - current) /
+        required`` in (0, 1], ``required`` and ``current`` float32 levels, ``importance``
+        int8 codes, ``weight`` float32, ``credited`` uint8 (1: the current level comes
+        through a related skill only); per pair ``size`` float64 (``Σ weight ·
+        shortfall``), ``total_weight`` float64 (all of the target's requirements) and
+        ``missing_essential`` int32 (essential requirements the person has nothing for).
+    persons, targets : ndarray of int32, shape (n_pairs,)
+        Positions of each pair's person and target in ``person_ids`` / ``target_ids``.
+    person_ids, target_ids : tuple of str
+    n_concepts : int
+        Columns (the taxonomy's concepts).
+    weights : (float, float, float)
+        Importance weights in force (somewhat, important, essential).
+    """
+
+    rows: GapRows
+    persons: np.ndarray
+    targets: np.ndarray
+    person_ids: tuple[str, ...]
+    target_ids: tuple[str, ...]
+    n_concepts: int
+    weights: tuple[float, float, float] = DEFAULT_WEIGHTS
+
+    def __len__(self) -> int:
+        return len(self.persons)
+
+    @property
+    def indptr(self) -> np.ndarray:
+        return self.rows.indptr
+
+    @property
+    def nnz(self) -> int:
+        return int(self.rows.indptr[-1])
+
+    def size(self) -> np.ndarray:
+        """float64 (n_pairs): the importance-weighted shortfall of each pair (:meth:`Gap.size`)."""
+        return self.rows.size
+
+    def coverage(self) -> np.ndarray:
+        """float64 (n_pairs): ``1 - size / total_weight`` (1 where the target asks nothing)."""
+        total = self.rows.total_weight
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 0, 1.0 - self.rows.size / np.where(total > 0, total, 1.0), 1.0)
+
+    def gap(self, i: int) -> Gap:
+        """Row ``i`` as a :class:`Gap` (the same arrays, copied)."""
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < len(self):
+            raise InputError([Problem(f"expected a pair number from 0 to {len(self) - 1}", where="GapMatrix.gap",
+                                      field="i", value=i)])
+        g, lo, hi = self.rows, self.rows.indptr[i], self.rows.indptr[i + 1]
+        code = g.importance[lo:hi].copy()
+        return Gap(concepts=g.concepts[lo:hi].copy(), required=g.required[lo:hi].copy(),
+                   current=g.current[lo:hi].copy(), importance=code, weight=g.weight[lo:hi].copy(),
+                   essential=code == ESSENTIAL, total_weight=float(g.total_weight[i]),
+                   target=self.target_ids[self.targets[i]] if self.target_ids else "",
+                   person=self.person_ids[self.persons[i]] if self.person_ids else "")
+
+    def to_scipy(self, *, weighted: bool = False):
+        """A ``scipy.sparse.csr_matrix`` of shape (n_pairs, n_concepts): the shortfall of each
+        gap entry (float32), or ``weight · shortfall`` (float64) with ``weighted=True``."""
+        import scipy.sparse as sp
+
+        g = self.rows
+        if weighted:  # the shortfall again in float64, as ``size`` sums it
+            required = g.required.astype(np.float64)
+            data = g.weight.astype(np.float64) * ((required - g.current) / required)
+        else:
+            data = g.shortfall.copy()
+        return sp.csr_matrix((data, g.concepts.copy(), g.indptr.copy()), shape=(len(self), self.n_concepts))
+
+
+def _positions(values: object, size: int, where: str, field: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim != 1 or not (np.issubdtype(array.dtype, np.integer) or array.size == 0):
+        raise InputError([Problem("expected a 1-d array of integer positions", where=where, field=field)])
+    array = array.astype(np.int64)
+    if array.size and (array.min() < 0 or array.max() >= size):
+        bad = int(array.min()) if array.min() < 0 else int(array.max())
+        raise InputError([Problem(f"expected positions from 0 to {size - 1}", where=where, field=field, value=bad)])
+    return array.astype(np.int32)
+
+
+def gap_matrix(effective, direct: np.ndarray | None, importance, levels: np.ndarray, persons, targets, *,
+               weights: Sequence[float] = DEFAULT_WEIGHTS, person_ids: Sequence[str] = (),
+               target_ids: Sequence[str] = (), n_threads: int | None = None) -> GapMatrix:
+    """The gaps of the pairs ``(persons[i], targets[i])`` from arrays.
+
+    Parameters
+    ----------
+    effective : skillmatch.vectorize.CSR, shape (n_people, n_concepts)
+        Effective levels (float32 > 0, with related-skill credit: ``Side.eff`` of a
+        prepared people side, or held levels when credit is off); int32 indices sorted
+        and unique within each row.
+    direct : ndarray of uint8, shape (effective.nnz,), optional
+        1 where the level is held directly (``Side.direct``); default all 1.
+    importance : skillmatch.vectorize.CSR of int8 codes 1–3, shape (n_targets, n_concepts)
+        The targets' requirements (``WorkBatch.importance``).
+    levels : ndarray of float32, shape (importance.nnz,)
+        Required level of each requirement, in (0, 5] (``WorkBatch.levels``).
+    persons, targets : arrays of int, shape (n_pairs,)
+        Row positions into ``effective`` and ``importance``.
+    weights : three floats > 0
+        Weights of importance 1 somewhat, 2 important, 3 essential.
+    person_ids, target_ids : sequences of str, optional
+        Ids for the rebuilt :class:`Gap` records.
+    n_threads : int, optional
+
+    Returns
+    -------
+    GapMatrix
+
+    Raises
+    ------
+    InputError
+        Arrays of the wrong type, shape or range (naming the field), positions out of
+        range, weights that are not three positive numbers, a person or target id list of
+        the wrong length.
+    """
+    from .. import kernels
+    from ..vectorize import CSR
+
+    where = "gap_matrix"
+    for field, m in (("effective", effective), ("importance", importance)):
+        if not isinstance(m, CSR):
+            raise InputError([Problem(f"expected a skillmatch.vectorize.CSR, got {type(m).__name__}", where=where,
+                                      field=field)])
+    if effective.n_columns != importance.n_columns:
+        raise InputError([Problem(f"effective has {effective.n_columns} columns, importance "
+                                  f"{importance.n_columns}: both must have one per concept", where=where,
+                                  field="importance")])
+    table = np.concatenate([[0.0], np.asarray(weights, dtype=np.float64).ravel()])
+    if table.size != 4 or not np.isfinite(table).all() or (table[1:] <= 0).any():
+        raise InputError([Problem(f"expected three positive numbers (somewhat, important, essential), got "
+                                  f"{list(weights)}", where=where, field="weights")])
+    direct = np.ones(effective.nnz, np.uint8) if direct is None else direct
+    people = kernels.Effective(effective.indptr, effective.indices, effective.data, direct)
+    work = kernels.Demands(importance.indptr, importance.indices, levels, importance.data)
+    try:
+        kernels.check_effective(people, effective.n_columns, "effective")
+        kernels.check_demands(work, importance.n_columns, "importance")
+    except InputError as exc:
+        raise InputError([Problem(str(p), where=where) for p in exc.problems]) from None
+    rows = _positions(persons, effective.n_rows, where, "persons")
+    cols = _positions(targets, importance.n_rows, where, "targets")
+    if rows.shape != cols.shape:
+        raise InputError([Problem(f"persons and targets differ in length ({rows.size} and {cols.size})", where=where,
+                                  field="targets")])
+    for field, ids, n in (("person_ids", person_ids, effective.n_rows), ("target_ids", target_ids, importance.n_rows)):
+        if len(ids) not in (0, n):
+            raise InputError([Problem(f"expected {n} ids (one per row) or none, got {len(ids)}", where=where,
+                                      field=field)])
+    out = kernels.gap_rows(kernels.Pairs(rows, cols), people, work, table, effective.n_columns, n_threads=n_threads,
+                           check=False)
+    return GapMatrix(out, rows, cols, tuple(person_ids), tuple(target_ids), effective.n_columns,
+                     (float(table[1]), float(table[2]), float(table[3])))
+
+
+def gaps_for_matches(result, *, max_score: float | None = None, weights: Sequence[float] | None = None,
+                     n_threads: int | None = None) -> GapMatrix:
+    """The gaps of every match in a :class:`~skillmatch.match.MatchResult`, as a :class:`GapMatrix`.
+
+    Pairs are taken row by row, best match first (padding left out); with ``max_score``
+    only the matches scoring below it (e.g. the near misses under a match threshold). Works
+    in both directions: people matched to work (the person is the query) and work matched
+    to people (the person is the candidate). The people's effective levels and the
+    importance weights are the index's (``weights`` overrides the latter).
+
+    Raises
+    ------
+    InputError
+        A result that does not pair people with work (occupation to occupation), or a
+        ``max_score`` that is not a number.
+    """
+    from ..match import MatchResult
+    from ..match.index import PEOPLE
+    from ..vectorize import WorkBatch
+
+    if not isinstance(result, MatchResult):
+        raise InputError([Problem(f"expected a MatchResult, got {type(result).__name__}", where="gaps_for_matches",
+                                  field="result")])
+    queries, candidates = result.queries, result.index.candidates
+    if queries.kind == PEOPLE and candidates.kind != PEOPLE:
+        people_side, work_side, people_are_queries = queries, candidates, True
+    elif candidates.kind == PEOPLE and queries.kind != PEOPLE:
+        people_side, work_side, people_are_queries = candidates, queries, False
+    else:
+        raise InputError([Problem("expected a result that pairs people with work (vacancies or occupations); "
+                                  "gaps of work against work need the work as a person (use gap_matrix)",
+                                  where="gaps_for_matches", field="result")])
+    keep = result.indices >= 0
+    if max_score is not None:
+        if isinstance(max_score, bool) or not isinstance(max_score, (int, float, np.floating)):
+            raise InputError([Problem("expected a number or None", where="gaps_for_matches", field="max_score",
+                                      value=max_score)])
+        keep &= result.scores < max_score
+    query_rows = np.nonzero(keep)[0].astype(np.int32)
+    cand = result.indices[keep].astype(np.int32)
+    persons, targets = (query_rows, cand) if people_are_queries else (cand, query_rows)
+    work = work_side.batch
+    assert isinstance(work, WorkBatch)  # the side that is not people is work
+    weights = result.index.settings.importance_weights if weights is None else weights
+    return gap_matrix(people_side.eff, people_side.direct, work.importance, work.levels, persons, targets,
+                      weights=weights, person_ids=people_side.batch.ids, target_ids=work.ids, n_threads=n_threads)
