@@ -508,6 +508,15 @@ def run_case(tx, n: int, m: int, popularity: str, args, checks: Checks) -> dict:
         del matcher, res, prepared
         gc.collect()
 
+    for essential in ("penalty", "none"):
+        print(f"-- fit (the default score), essential {essential}", flush=True)
+        matcher = Matcher(tx, essential=essential, n_threads=threads)
+        entry, res, prepared = run_ours(matcher, held, reqs, k, args, checks, f"{tag} fit/{essential}", check_rows)
+        e = add(dict({"method": "ours fit", "scoring": "fit", "essential": essential}, **entry))
+        e["pairs_per_s"] = pairs / e["time_s"]
+        del matcher, res, prepared
+        gc.collect()
+
     # ratios
     sdt = {e["weighting"]: e["time_s"] for e in case["methods"] if e["method"] == "sparse_dot_topn"}
     cos = {e["weighting"]: e["time_s"] for e in case["methods"] if e["method"] == "ours cosine"}
@@ -517,7 +526,7 @@ def run_case(tx, n: int, m: int, popularity: str, args, checks: Checks) -> dict:
             e["sdt_time_over_this"] = sdt[w] / e["time_s"]
             if "kernel_s" in e:
                 e["sdt_time_over_kernel"] = sdt[w] / e["kernel_s"]
-        if e["method"] == "ours coverage":
+        if e["method"] in ("ours coverage", "ours fit"):
             e["time_over_ours_cosine"] = {w: e["time_s"] / t for w, t in cos.items()}
     # cost per posting (thread-seconds per posting list entry read); both read every posting
     # of the query row's terms
@@ -541,7 +550,7 @@ def latency(tx, popularity: str, args, checks: Checks) -> list[dict]:
     cl = synthetic.caseload(calls, m, seed=args.seed + 1, shape=POPULARITY[popularity])
     held, reqs = synthetic.matcher_inputs(cl, tx.n_concepts)
     people = synthetic.jobseekers(held, tx.concepts.ids)
-    configs = [("cosine", "idf", None), ("coverage", None, "none"), ("coverage", None, "credit")]
+    configs = [("cosine", "idf", None), ("fit", None, "none"), ("coverage", None, "none"), ("coverage", None, "credit")]
     out = []
     for scoring, weighting, credit_name in configs:
         kw = COSINE_WEIGHTINGS[weighting] if weighting else {}
@@ -602,6 +611,63 @@ def latency(tx, popularity: str, args, checks: Checks) -> list[dict]:
               f"{entry['kernel_p95_ms']:.3f} ms; no skills: {entry['no_skills_median_ms']:.3f} ms "
               f"(kernel {entry['no_skills_kernel_median_ms']:.3f} ms)", flush=True)
         out.append(entry)
+    return out
+
+
+# --- many candidates: memory -------------------------------------------------------------------
+
+_BIG = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np, psutil, synthetic
+from skillmatch import Matcher
+n, m, threads = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+proc = psutil.Process()
+tx = synthetic.taxonomy()
+cl = synthetic.caseload(n, m, seed=5)
+held, reqs = synthetic.matcher_inputs(cl, tx.n_concepts)
+del cl
+before_fit = proc.memory_info().rss
+t0 = time.perf_counter()
+matcher = Matcher(tx, n_threads=threads).fit(reqs)
+fit_s = time.perf_counter() - t0
+index = matcher.index_
+index_mb = sum(a.nbytes for group in (index.candidates.rows, index.postings) for a in group
+               if isinstance(a, np.ndarray)) / 2**20
+del reqs
+after_fit = proc.memory_info().rss
+matcher.match(held[:50], 10)  # warm-up: JIT cache load, scratch
+before = proc.memory_info().rss
+t0 = time.perf_counter()
+res = matcher.match(held, 10)
+match_s = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"n": n, "m": m, "threads": threads, "tiles": int(-(-m // index.postings.tile)),
+                  "tile": index.postings.tile, "fit_s": fit_s, "match_s": match_s, "index_arrays_mb": index_mb,
+                  "rss_before_fit_mb": before_fit / 2**20, "rss_after_fit_mb": after_fit / 2**20,
+                  "rss_before_match_mb": before / 2**20, "peak_rss_mb": peak,
+                  "result_mb": (res.indices.nbytes + res.scores.nbytes) / 2**20,
+                  "found_share": float((res.indices[:, 0] >= 0).mean())}))
+"""
+
+
+def many_candidates(n: int, m: int, threads: int) -> dict:
+    """A query batch against ``m`` candidates (1M: ~31 tiles) in a fresh process: peak memory.
+
+    Peak RSS should be the index plus the batch and its results plus threads x one tile of
+    scratch: never n x m.
+    """
+    print(f"\n== {n} queries against {m} candidates (default score, {threads} threads), fresh process",
+          flush=True)
+    proc = subprocess.run([sys.executable, "-c", _BIG, str(HERE), str(n), str(m), str(threads)],
+                          capture_output=True, text=True, timeout=3600, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-2000:]}
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"  fit {out['fit_s']:.1f} s, match {out['match_s']:.1f} s; index arrays {out['index_arrays_mb']:.0f} MB; "
+          f"RSS before fit {out['rss_before_fit_mb']:.0f} MB, after fit {out['rss_after_fit_mb']:.0f} MB, "
+          f"peak {out['peak_rss_mb']:.0f} MB; results {out['result_mb']:.1f} MB; {out['tiles']} tiles of "
+          f"{out['tile']}", flush=True)
     return out
 
 
@@ -703,6 +769,8 @@ def machine() -> dict:
 def label(e: dict) -> str:
     if e["method"] == "ours coverage":
         return f"ours coverage, credit {e['credit']}"
+    if e["method"] == "ours fit":
+        return f"ours fit, essential {e['essential']}"
     return f"{e['method']} [{e['weighting']}]"
 
 
@@ -747,15 +815,22 @@ def targets(report: dict, target_size: str) -> list[dict]:
                             "popularity": case["popularity"], "weighting": e["weighting"],
                             "value": e["sdt_time_over_this"], "kernel_only": e.get("sdt_time_over_kernel"),
                             "met": e["sdt_time_over_this"] >= 4.0})
-            if e["method"] == "ours coverage" and e["credit"] != "none":
+            if e["method"] == "ours coverage" and e["credit"] == "credit":
                 for w, ratio in e["time_over_ours_cosine"].items():
                     out.append({"target": "coverage with credit <= 1.5x ours cosine", "size": case["size"],
                                 "popularity": case["popularity"], "credit": e["credit"], "cosine_weighting": w,
                                 "value": ratio, "met": ratio <= 1.5})
+            if e["method"] == "ours fit" and e["essential"] == "penalty":
+                for w, ratio in e["time_over_ours_cosine"].items():
+                    out.append({"target": "fit (the default) <= 1.2x ours cosine", "size": case["size"],
+                                "popularity": case["popularity"], "cosine_weighting": w, "value": ratio,
+                                "met": ratio <= 1.2})
     for e in report.get("latency", []):
-        out.append({"target": "one jobseeker against 50k vacancies < 1 ms median", "popularity": e["popularity"],
+        if e["m"] < 50_000:
+            continue  # the quick run's small index says nothing about this target
+        out.append({"target": "one jobseeker against 50k vacancies < 0.3 ms median", "popularity": e["popularity"],
                     "m": e["m"], "scoring": e["scoring"], "credit": e["credit"], "value": e["median_ms"],
-                    "met": e["median_ms"] < 1.0 and e["m"] >= 50_000})
+                    "met": e["median_ms"] < 0.3})
     return out
 
 
@@ -815,6 +890,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--no-latency", action="store_true")
     p.add_argument("--cold-jit", action=argparse.BooleanOptionalAction, default=None,
                    help="measure compile time in a fresh process with an empty numba cache (default: on, off in --quick)")
+    p.add_argument("--many", type=parse_size, default=None,
+                   help="also rank QUERIESxCANDIDATES (e.g. 20000x1000000) in a fresh process and report peak memory")
     p.add_argument("--sketch", default=None,
                    help="path of the dense-accumulator sketch (dense_topk_sketch.py) to run beside ours as a yardstick")
     p.add_argument("--seed", type=int, default=0)
@@ -869,6 +946,8 @@ def main(argv=None) -> int:
         report["jit"]["cold"] = cold_jit(args.threads)
         print(f"cold compile (empty numba cache, fresh process): {report['jit']['cold']}", flush=True)
     report["cases"] = [run_case(tx, n, m, pop, args, checks) for n, m in args.sizes for pop in args.popularity]
+    if args.many:
+        report["many_candidates"] = many_candidates(*args.many, args.threads)
     if not args.no_latency:
         report["latency"] = [e for pop in args.popularity for e in latency(tx, pop, args, checks)]
     report["machine"] = machine()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import date, timedelta
 
@@ -205,7 +206,7 @@ def test_prerequisite_cycles_are_real_cycles(seed):
     assert cycles
     for cycle in cycles:
         assert cycle[0] == cycle[-1] and len(set(cycle[:-1])) == len(cycle) - 1
-        assert all(dense[u, v] for u, v in zip(cycle, cycle[1:]))
+        assert all(dense[u, v] for u, v in itertools.pairwise(cycle))
 
 
 def test_unknown_region_and_skill_and_repeated_id():

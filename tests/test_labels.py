@@ -43,7 +43,7 @@ def test_english_labels_resolve_too(index):
 def test_candidates_are_ranked_with_scores_and_kind_filter(index):
     res = index.resolve("verzorgen", limit=5)
     scores = [c.score for c in res.candidates]
-    assert scores == sorted(scores, reverse=True) and 0 <= min(scores) and max(scores) <= 100
+    assert scores == sorted(scores, reverse=True) and min(scores) >= 0 and max(scores) <= 100
     assert res.candidates[0].score == 100 and res.candidates[0].preferred
     only_occupations = index.resolve("verzorgen", limit=5, kind="occupation")
     assert {c.kind for c in only_occupations.candidates} == {"occupation"}

@@ -133,7 +133,8 @@ def code(level):
 class Rules:
     """Feasibility and value of a set of modules, straight from the records."""
 
-    def __init__(self, modules, gap, held, cons, completed, exemptions=Exemptions(), minimise="eur"):
+    def __init__(self, modules, gap, held, cons, completed, exemptions=None, minimise="eur"):
+        exemptions = Exemptions() if exemptions is None else exemptions
         self.modules, self.gap, self.cons, self.completed = modules, gap, cons, set(completed)
         self.person = NONE_LEVEL if cons.language_level is None else CEFR_CODES[cons.language_level]
         held_level = dict(zip(np.asarray(held[0]).tolist(), np.asarray(held[1]).tolist()))

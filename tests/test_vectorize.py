@@ -95,7 +95,7 @@ def test_as_requirements_checks_codes_levels_and_shared_pattern(tx):
     as_requirements(Requirements(imp, lvl), tx.n_concepts, "reqs")
     bad = imp.copy()
     bad.data[0] = 4
-    with pytest.raises(InputError, match="codes 1 .*found values from 1 to 4"):
+    with pytest.raises(InputError, match=r"codes 1 .*found values from 1 to 4"):
         as_requirements(Requirements(bad, lvl), tx.n_concepts, "reqs")
     with pytest.raises(InputError, match="levels from 1 to 5"):
         as_requirements(Requirements(imp, lvl * 3), tx.n_concepts, "reqs")
@@ -151,7 +151,7 @@ def test_credit_matrix_sources(tx):
         assert set(tx.broader_of(i)) & set(tx.broader_of(j)), "siblings share a broader concept"
     small = credit_matrix(tx, Credit(related=0, narrower=0, broader=0, sibling=0.3, max_group=2))
     assert small.nnz < siblings.nnz
-    with pytest.raises(InputError, match="Credit.sibling: expected a number from 0 to 1"):
+    with pytest.raises(InputError, match=r"Credit\.sibling: expected a number from 0 to 1"):
         Credit(sibling=1.5)
-    with pytest.raises(InputError, match="Credit.max_group"):
+    with pytest.raises(InputError, match=r"Credit\.max_group"):
         Credit(max_group=1)

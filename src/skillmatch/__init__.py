@@ -33,7 +33,11 @@ _EXPORTS = {
     "Credit": "skillmatch.vectorize",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [  # noqa: RUF022  (the names of _EXPORTS, kept in the same order)
+    "load_taxonomy", "Taxonomy", "TaxonomyBuilder", "shipped_taxonomy_path", "Problem", "InputError", "TaxonomyError",
+    "Jobseeker", "Vacancy", "Requirement", "SkillClaim", "Occupation", "TrainingModule", "DevelopmentPath",
+    "LabelIndex", "Matcher", "CandidateIndex", "MatchResult", "Explanation", "Credit", "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -271,7 +271,7 @@ class Catalogue:
         if not schemes:
             return np.ones(len(self), dtype=bool)
         cols = [k for k, f in enumerate(self.funding_ids) if f in schemes]
-        return self.funding[:, cols].any(axis=1)
+        return np.asarray(self.funding[:, cols].any(axis=1))
 
     # --- start moments ------------------------------------------------------------------------
 

@@ -281,8 +281,8 @@ def requirement_row(taxonomy: Taxonomy, target: str | Vacancy) -> tuple[np.ndarr
         occupation, record, field, kind = target.occupation, target.id, "occupation", "vacancy"
     else:
         occupation, record, field, kind = target, None, "target", "target"
-    o = taxonomy.occupations.index.get(occupation)
-    if o is None:
+    o = taxonomy.occupations.index.get(occupation) if occupation is not None else None
+    if o is None or occupation is None:
         raise InputError([_unknown(taxonomy.occupations.ids, occupation, "occupation", kind, record, field)])
     req, lvl = taxonomy.requirements, taxonomy.requirement_levels
     lo, hi = req.indptr[o], req.indptr[o + 1]

@@ -98,7 +98,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -225,7 +225,8 @@ class PlanConstraints:
 
     def relaxed(self, *names: str) -> PlanConstraints:
         """A copy with the named constraints at "no limit"."""
-        return replace(self, **{name: () if name in ("delivery", "funding") else None for name in names})
+        cleared: dict[str, Any] = {name: () if name in ("delivery", "funding") else None for name in names}
+        return replace(self, **cleared)
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -500,7 +501,7 @@ def _instance(setting: _Setting, constraints: PlanConstraints, day0: date) -> _I
     ok = allowed & ~_reachable(pre.T.tocsr(), blocked)  # nothing it (transitively) needs is blocked
 
     level = NO_LANGUAGE_CHECK if constraints.language_level is None else CEFR_CODES[constraints.language_level]
-    gain = setting.contrib.any(axis=1) if setting.contrib.size else np.zeros(len(cat), dtype=bool)
+    gain = np.asarray(setting.contrib.any(axis=1)) if setting.contrib.size else np.zeros(len(cat), dtype=bool)
     language_step = cat.language_reached > level
     seeds = ok & (gain | language_step)
     cand = np.flatnonzero(_reachable(pre, seeds))
@@ -538,7 +539,7 @@ def _useless(inst: _Instance, chosen: np.ndarray) -> np.ndarray:
     """Chosen modules that teach nothing of the gap and that no chosen module needs."""
     out = np.zeros_like(chosen)
     for p in np.flatnonzero(chosen & ~inst.gain):
-        out[p] = not chosen[inst.justifiers(p)].any()
+        out[p] = not chosen[inst.justifiers(int(p))].any()
     return out
 
 
@@ -609,7 +610,8 @@ def _base_rows(inst: _Instance, cuts: Sequence[np.ndarray]) -> tuple[_Rows, int,
     c, rows = inst.size, _Rows()
     inf = np.inf
     # prerequisites: x_m - x_p <= 0
-    rows.add_pairs(*inst.pre.nonzero(), -inf, 0.0)
+    pre_rows, pre_cols = inst.pre.nonzero()
+    rows.add_pairs(pre_rows, pre_cols, -inf, 0.0)
     # language: x_m <= y_need(m); y_l <= sum of x_k over steps that start below l and reach l
     y_col = np.full(NO_LANGUAGE_CHECK + 1, -1, dtype=np.int64)
     levels = np.unique(inst.need[inst.need > 0])
@@ -625,7 +627,7 @@ def _base_rows(inst: _Instance, cuts: Sequence[np.ndarray]) -> tuple[_Rows, int,
     n_vars = c + int((y_col >= 0).sum())
     # usefulness: x_p <= sum of its justifiers
     for p in np.flatnonzero(~inst.gain):
-        just = inst.justifiers(p)
+        just = inst.justifiers(int(p))
         rows.add(np.r_[p, just], np.r_[1.0, -np.ones(len(just))], -inf, 0.0)
     cons = inst.constraints
     if cons.budget_eur is not None:
@@ -886,13 +888,14 @@ class _Greedy:
             if not full and not chosen.any() and (fits & options.in_window(inst)).any():
                 k = int(np.argmax(np.where(fits & options.in_window(inst), gain, -1.0)))
                 best_single = (float(gain[k]), options.members(k))
-            k = options.best(np.where(fits, gain, 0.0))
-            if k is None:
+            pick = options.best(np.where(fits, gain, 0.0))
+            if pick is None:
                 break
-            chosen[options.members(k)] = True
-        chosen = self._start_in_window(chosen, full=full)
-        if chosen is None or not chosen.any():
+            chosen[options.members(pick)] = True
+        in_window = self._start_in_window(chosen, full=full)
+        if in_window is None or not in_window.any():
             return None
+        chosen = in_window
         if full:
             if not _feasible(inst, chosen, full=True, limits=False):
                 return None
@@ -1005,6 +1008,7 @@ def _plan(inst: _Instance, chosen: np.ndarray, rank: int, held, score_after: Sco
     score = uplift = None
     if score_after is not None:
         score = float(score_after(*_profile_after(held, catalogue, positions)))
+        assert score_before is not None  # computed whenever score_after is given
         uplift = score - score_before
     return TrainingPlan(
         rank=rank,

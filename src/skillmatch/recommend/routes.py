@@ -371,8 +371,8 @@ class RouteGraph:
         tx = self.taxonomy
         if len(indices) == 0:
             return np.zeros(tx.n_occupations)
-        claims = [SkillClaim(skill=tx.concepts.ids[int(j)], proficiency=int(min(5, max(1, math.ceil(float(lv))))))
-                  for j, lv in zip(indices, levels)]
+        claims = tuple(SkillClaim(skill=tx.concepts.ids[int(j)], proficiency=int(min(5, max(1, math.ceil(float(lv))))))
+                       for j, lv in zip(indices, levels))
         result = Matcher.from_index(self.similarity).match_one(Jobseeker(id="profile", skills=claims),
                                                                k=tx.n_occupations)
         return _dense(result.indices[0], result.scores[0], tx.n_occupations)
@@ -631,7 +631,7 @@ class _Edge:
 class _Search:
     """The edges of one person's graph and their costs, planned lazily."""
 
-    def __init__(self, graph: RouteGraph, start: _Start, constraints: PlanConstraints, minimise: str,
+    def __init__(self, graph: RouteGraph, start: _Start, constraints: PlanConstraints, minimise: Minimise,
                  threshold: float, day0: date, exemptions: Exemptions, lang: str):
         self.graph, self.tx, self.catalogue = graph, graph.taxonomy, graph.catalogue
         self.start, self.constraints, self.minimise = start, constraints, minimise
@@ -722,10 +722,14 @@ class _Search:
                 by_pair.setdefault((src, dst), []).append(s)
         for (src, dst), steps in by_pair.items():
             sim = float(self.start.similarity[dst]) if src == self.start_node else float("nan")
-            usable, why = [], []
+            usable: list[int] = []
+            why: list[str] = []
             for s in steps:
                 problem = self.step_problem(s, first=src == self.start_node)
-                (why if problem else usable).append(problem or s)
+                if problem:
+                    why.append(problem)
+                else:
+                    usable.append(s)
             if usable:
                 best = min(usable, key=lambda s: (*self.step_costs(s)[:2], s))
                 primary, _, hours, eur, months = self.step_costs(best)
@@ -1350,6 +1354,7 @@ def find_routes(
         members = np.array([target])
         node, target_id, target_label, kind = target, occupation, tx.occupation_label(target, p["lang"]), "occupation"
     else:
+        assert sector is not None  # exactly one of occupation and sector is given (checked above)
         members = _sector(tx, sector, "find_routes")
         members = members[members != begin.occupation]
         if members.size == 0:

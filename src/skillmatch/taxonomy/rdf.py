@@ -170,7 +170,7 @@ def _parse(files: list[Path], root: Path) -> tuple[Graph, dict[Any, str], list[P
         part = Graph() if len(files) > 1 else graph
         try:
             part.parse(file, format=fmt)
-        except Exception as exc:  # noqa: BLE001 -- rdflib raises many types (SyntaxError, SAX, JSON, its own)
+        except Exception as exc:
             problems.append(_parse_problem(exc, file, fmt))
             continue
         name = str(file.relative_to(root)) if root.is_dir() else file.name

@@ -94,10 +94,13 @@ class _Unknown:
 def _rows(rows: list[dict[int, Any]], n_columns: int, value: Any, dtype: Any) -> CSR:
     indptr = np.zeros(len(rows) + 1, np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
-    keys = [sorted(r) for r in rows]
-    cols = np.fromiter((j for ks in keys for j in ks), INDEX_DTYPE, count=int(indptr[-1]))
-    vals = np.fromiter((value(r[j]) for r, ks in zip(rows, keys) for j in ks), dtype, count=int(indptr[-1]))
-    return CSR(indptr, cols, vals, n_columns)
+    cols: list[int] = []
+    vals: list[Any] = []
+    for r in rows:
+        for j in sorted(r):
+            cols.append(j)
+            vals.append(value(r[j]))
+    return CSR(indptr, np.array(cols, INDEX_DTYPE), np.array(vals, dtype), n_columns)
 
 
 def held_skills(taxonomy: Taxonomy, jobseekers: Sequence[Jobseeker], *, where: str = "jobseekers") -> sp.csr_matrix:
