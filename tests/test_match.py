@@ -409,3 +409,14 @@ def test_fit_explains_in_two_numbers_and_a_band(tx):
     assert f"dekt {e.coverage:.0%} van wat de vacature vraagt; 50% van het profiel is relevant" in text
     assert e.band in {"sterk", "redelijk", "zwak"} and f"match {e.band}" in text
     assert "of the profile is relevant" in str(result.explain(0, 0, lang="en"))
+
+
+def test_a_travel_limit_with_nothing_to_measure_from_is_refused(tx):
+    """Once silently no matches at all: a travel limit, but no location and no region."""
+    occ_id, occ = occupation(tx, tx.occupations.pref_nl[5])
+    lost = person(tx, occ, id="lost", max_travel_km=20)
+    with pytest.raises(InputError, match=r"record 'lost' field 'max_travel_km': max_travel_km is set, but there is no "
+                                         r"location or region"):
+        Matcher(tx).fit([Vacancy(id="v", occupation=occ_id)]).match_one(lost)
+    found = person(tx, occ, id="found", max_travel_km=20, region="rijnmond")
+    assert Matcher(tx).fit([Vacancy(id="v", occupation=occ_id, region="rijnmond")]).match_one(found).ids(0) == ["v"]

@@ -154,25 +154,29 @@ class CandidateIndex:
         """
         n = len(queries)
         indptr = np.zeros(n + 1, np.int64)
-        if exclude is None or (not isinstance(exclude, np.ndarray) and not exclude):
+        if exclude is None:
             return indptr, np.zeros(0, np.int32)
+        expected = "expected a mapping query id -> candidate ids, or one list of candidate ids per query"
+        if isinstance(exclude, str) or not isinstance(exclude, (Mapping, list, tuple)):
+            raise InputError(f"exclude: {expected}, got {type(exclude).__name__}")
         index = {cid: i for i, cid in enumerate(self.ids)}
         query_ids = queries.batch.ids
         if isinstance(exclude, Mapping):
-            unknown = sorted(set(exclude) - set(query_ids))
+            unknown = sorted(set(map(str, exclude)) - set(query_ids))
             if unknown:
                 raise InputError(f"exclude: query id(s) not among the queries: {unknown[:5]}")
             rows = [exclude.get(qid, ()) for qid in query_ids]
         else:
             rows = list(exclude)
             if len(rows) != n:
-                raise InputError(f"exclude: expected a mapping query id -> candidate ids, or one list per query "
-                                 f"({n}), got {len(rows)} lists")
+                raise InputError(f"exclude: {expected} ({n}), got {len(rows)} lists")
         problems: list[Problem] = []
         cols: list[np.ndarray] = []
         for r, row in enumerate(rows):
             if isinstance(row, str):
                 row = [row]
+            if not isinstance(row, (list, tuple, set, frozenset)) or not all(isinstance(c, str) for c in row):
+                raise InputError(f"exclude: for query {query_ids[r]!r} expected candidate ids (strings), got {row!r}")
             found = []
             for cid in row:
                 d = index.get(cid)

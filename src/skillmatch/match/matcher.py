@@ -222,6 +222,8 @@ class Matcher(BaseEstimator):
         k = check_params("match_one", {"k": K}, {"k": k})["k"]
         if isinstance(exclude, str):
             exclude = [exclude]
+        if not isinstance(exclude, (list, tuple, set, frozenset)) or not all(isinstance(c, str) for c in exclude):
+            raise InputError(f"exclude: expected candidate ids (a list of strings), got {exclude!r}")
         excluded = list(exclude)
         side = index.prepare(batch(self.taxonomy, [query], where="query", lang=self.lang))
         idx, scores = index.rank(side, k, [excluded] if excluded else None, n_threads=1)

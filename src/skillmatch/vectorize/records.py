@@ -256,6 +256,11 @@ def _place(taxonomy: Taxonomy, records: Sequence[Jobseeker | Vacancy], where: st
         geo[i, :2] = (math.radians(point.lat), math.radians(point.lon)) if point else (np.nan, np.nan)
         hours[i] = (rec.hours_min, rec.hours_max)
         if isinstance(rec, Jobseeker):
+            if rec.max_travel_km and point is None and not (rec.region and region[i] < 0):
+                # a limit with nothing to measure from would silently leave the person without matches
+                problems.append(Problem("max_travel_km is set, but there is no location or region to measure the "
+                                        "distance from; give a location or a region, or leave max_travel_km empty",
+                                        where=where, record=rec.id, field="max_travel_km"))
             geo[i, 2] = rec.max_travel_km or 0.0
             needs[i] = sum(SUPPORT_BITS[str(s)] for s in set(rec.support_needs))
         else:
