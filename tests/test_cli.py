@@ -17,6 +17,7 @@ from test_taxonomy import counted
 
 from skillmatch.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, main
 from skillmatch.models import SCHEMAS
+from skillmatch.problems import InputError
 
 
 def test_validate_shipped_taxonomy(repo_root, capsys):
@@ -142,3 +143,166 @@ def test_installed_console_script(repo_root, tmp_path):
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"taxonomy/: valid ({counted(repo_root)['capabilities']} capabilities")
+
+
+# --- generate, match, allocate, warm ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("generated")
+    assert main(["generate", "--region", "twente", "--jobseekers", "300", "--vacancies", "150", "--seed", "4",
+                 "--out", str(folder)]) == EXIT_OK
+    return folder
+
+
+def test_generate_match_allocate(generated, tmp_path, capsys):
+    capsys.readouterr()
+    out = tmp_path / "matches.csv"
+    assert main(["match", "--jobseekers", str(generated / "jobseekers.jsonl"), "--vacancies",
+                 str(generated / "vacancies.jsonl"), "--out", str(out), "-k", "5", "--chunk-size", "100",
+                 "--progress", "log"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"skillmatch match: 300 jobseekers x 150 vacancies -> {out} (")
+    assert f"problems: 0 in {tmp_path / 'matches.errors.jsonl'}" in captured.out
+    assert "skillmatch match: 300 jobseekers done in" in captured.err  # progress lines go to stderr
+    assert (tmp_path / "matches.errors.jsonl").read_text() == ""
+    assignments, summary = tmp_path / "assignments.csv", tmp_path / "summary.json"
+    assert main(["allocate", "--results", str(out), "--vacancies", str(generated / "vacancies.jsonl"), "--out",
+                 str(assignments), "--summary", str(summary)]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert re.match(r"skillmatch allocate: 2\d\d jobseekers with a list \(top 5\), 150 vacancies with \d+ positions",
+                    text)
+    for label in ("people per vacancy (mean)", "vacancies with nobody", "Gini of exposure", "people assigned"):
+        assert label in text
+    header = text.splitlines()[1].split()
+    assert header == ["top-5", "top-1", "optimal", "stable"]
+    rows = assignments.read_text().splitlines()
+    assert rows[0] == "method,jobseeker,vacancy,score,rank" and {r.split(",")[0] for r in rows[1:]} == {
+        "optimal", "stable"}
+    figures = json.loads(summary.read_text())
+    assert set(figures["congestion"]) == {"top_k", "top_1", "optimal", "stable"} and figures["k"] == 5
+
+
+def test_generate_formats_and_errors(tmp_path, capsys):
+    assert main(["generate", "--jobseekers", "20", "--vacancies", "10", "--format", "csv", "--gzip", "--out",
+                 str(tmp_path)]) == EXIT_OK
+    assert "20 jobseekers -> " in capsys.readouterr().out and (tmp_path / "vacancies.csv.gz").is_file()
+    assert main(["generate", "--region", "atlantis", "--out", str(tmp_path)]) == EXIT_PROBLEMS
+    err = capsys.readouterr().err
+    assert err.startswith("skillmatch generate: region 'atlantis' is not in the taxonomy") and err.count("\n") == 1
+    assert main(["generate", "--format", "parquet", "--gzip", "--out", str(tmp_path)]) == EXIT_PROBLEMS
+    assert "compress: Parquet is compressed already" in capsys.readouterr().err
+
+
+def test_match_errors_are_one_line(generated, tmp_path, capsys):
+    jobseekers = tmp_path / "jobseekers.jsonl"
+    lines = (generated / "jobseekers.jsonl").read_text().splitlines()
+    jobseekers.write_text("\n".join(lines[:3] + ['{"id": "x", "hours_max": 99}'] + lines[3:]) + "\n")
+    base = ["match", "--jobseekers", str(jobseekers), "--vacancies", str(generated / "vacancies.jsonl"),
+            "--progress", "none"]
+    assert main(base + ["--out", str(tmp_path / "m.csv"), "--strict"]) == EXIT_PROBLEMS
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "jobseekers.jsonl line 4 record 'x' field 'hours_max'" in err
+    assert main(base + ["--out", str(tmp_path / "m.txt")]) == EXIT_PROBLEMS
+    assert "m.txt: cannot tell the format from the file name" in capsys.readouterr().err
+    assert main(base + ["--out", str(tmp_path / "m.csv"), "-k", "0"]) == EXIT_PROBLEMS
+    assert capsys.readouterr().err == ("skillmatch match: 1 invalid parameter(s) of run_match: run_match field 'k': "
+                                       "expected an integer >= 1, got 0\n")
+    # without --strict the bad record goes to the errors file, and --errors - writes none
+    assert main(base + ["--out", str(tmp_path / "m.csv")]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "1 rejected" in out and json.loads((tmp_path / "m.errors.jsonl").read_text())["line"] == 4
+    assert main(base + ["--out", str(tmp_path / "n.csv"), "--errors", "-"]) == EXIT_OK
+    assert "problems: 1 (pass errors_path / --errors to write them)" in capsys.readouterr().out
+    assert not (tmp_path / "n.errors.jsonl").exists()
+
+
+def test_match_resume_refused_in_one_line(generated, tmp_path, capsys):
+    base = ["match", "--jobseekers", str(generated / "jobseekers.jsonl"), "--vacancies",
+            str(generated / "vacancies.jsonl"), "--out", str(tmp_path / "m.csv"), "--progress", "none"]
+    assert main(base) == EXIT_OK
+    assert main(base + ["--resume"]) == EXIT_OK
+    assert "already complete" in capsys.readouterr().out
+    assert main(base + ["--resume", "-k", "3"]) == EXIT_PROBLEMS
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot resume: option k: 10 -> 3" in err
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        main(["--debug", "match", "--jobseekers", str(tmp_path / "j.jsonl"), "--vacancies", str(tmp_path / "v.jsonl"),
+              "--out", str(tmp_path / "m.csv")])
+    with pytest.raises(InputError, match="no such file"):
+        main(["match", "--jobseekers", str(tmp_path / "j.jsonl"), "--vacancies", str(tmp_path / "v.jsonl"),
+              "--out", str(tmp_path / "m.csv"), "--debug"])
+
+
+@pytest.mark.parametrize("error, code, message", [
+    (KeyboardInterrupt(), 130, "skillmatch match: interrupted; run it again with --resume to continue\n"),
+    (PermissionError(13, "Permission denied", "/x/m.csv"), 1, "skillmatch match: [Errno 13] Permission denied: "
+                                                               "'/x/m.csv'\n"),
+    (RuntimeError("solver\nfailed"), 1, "skillmatch match: internal error: RuntimeError: solver failed (run with "
+                                        "--debug for the traceback, and please report it)\n"),
+])
+def test_other_failures_are_one_line(monkeypatch, tmp_path, capsys, error, code, message):
+    import skillmatch.batch.run
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(skillmatch.batch.run, "run_match", fail)
+    assert main(["match", "--jobseekers", "j.jsonl", "--vacancies", "v.jsonl", "--out", "m.csv"]) == code
+    assert capsys.readouterr().err == message
+
+
+def test_allocate_needs_results_per_jobseeker(generated, tmp_path, capsys):
+    out = tmp_path / "per-vacancy.csv"
+    assert main(["match", "--jobseekers", str(generated / "jobseekers.jsonl"), "--vacancies",
+                 str(generated / "vacancies.jsonl"), "--out", str(out), "--direction", "vacancies",
+                 "--progress", "none"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["allocate", "--results", str(out), "--vacancies", str(generated / "vacancies.jsonl"), "--out",
+                 str(tmp_path / "a.csv"), "--taxonomy", "none"]) == EXIT_PROBLEMS
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no result row names a vacancy of" in err and "--direction jobseekers" in err
+    assert main(["allocate", "--results", str(out), "--vacancies", str(generated / "vacancies.jsonl"), "--out",
+                 str(tmp_path / "a.csv"), "--strict"]) == EXIT_PROBLEMS
+    assert "is not among the candidates given" in capsys.readouterr().err
+    assert main(["allocate", "--results", str(out), "--vacancies", str(generated / "vacancies.jsonl"), "--out",
+                 str(tmp_path / "a.csv"), "--methods", "fair"]) == EXIT_PROBLEMS
+    assert "--methods: expected 'optimal', 'stable' or 'optimal,stable', got 'fair'" in capsys.readouterr().err
+
+
+def test_warm(capsys):
+    assert main(["warm"]) == EXIT_OK
+    assert capsys.readouterr().out.startswith("skillmatch warm: kernels ready in ")
+
+
+def test_one_line():
+    from skillmatch.cli import one_line
+    from skillmatch.problems import Problem
+
+    assert one_line(InputError("plain")) == "plain"
+    two = InputError([Problem("a", where="f", line=2), Problem("b\nc", where="f", line=3)])
+    assert one_line(two) == "f line 2: a (and 1 more)"
+    assert one_line(InputError([Problem("b\nc", where="f")], summary="f: broken")) == "f: broken: f: b c"
+
+
+def test_allocate_without_valid_vacancies(generated, tmp_path, capsys):
+    vacancies = tmp_path / "vacancies.jsonl"
+    vacancies.write_text('{"id": "v1", "positions": 0}\n')
+    assert main(["allocate", "--results", str(tmp_path / "m.csv"), "--vacancies", str(vacancies), "--out",
+                 str(tmp_path / "a.csv"), "--taxonomy", "none"]) == EXIT_PROBLEMS
+    assert "vacancies.jsonl: no valid vacancies to allocate" in capsys.readouterr().err
+
+
+def test_match_passes_matcher_options(generated, tmp_path, capsys):
+    base = ["match", "--jobseekers", str(generated / "jobseekers.jsonl"), "--vacancies",
+            str(generated / "vacancies.jsonl"), "--progress", "none"]
+    assert main(base + ["--out", str(tmp_path / "m.csv"), "--scoring", "banana"]) == EXIT_PROBLEMS
+    assert "Matcher field 'scoring': expected one of" in capsys.readouterr().err
+    assert main(base + ["--out", str(tmp_path / "m.csv"), "--scoring", "cosine", "--same-region", "--no-travel",
+                        "--coverage-weight", "0.5"]) == EXIT_OK
+    options = json.loads((tmp_path / "m.csv.manifest.json").read_text())["options"]["matcher"]
+    assert (options["scoring"], options["same_region"], options["travel"]) == ("cosine", True, False)

@@ -5,6 +5,13 @@
     skillmatch info [PATH]          what a taxonomy holds
     skillmatch schema [NAME]        JSON Schema of an input record type
     skillmatch resolve TEXT ...     free text to skills and occupations
+    skillmatch generate             write a synthetic caseload (jobseekers and vacancies files)
+    skillmatch match                rank a file of jobseekers against a file of vacancies (or back)
+    skillmatch allocate             assign people to vacancies from match results, with congestion figures
+    skillmatch warm                 compile the numba kernels into the cache (for images and clusters)
+
+Errors are one line on stderr and exit 1 (``--debug`` shows the traceback); usage errors
+exit 2; an interrupted ``match`` exits 130 and continues with ``--resume``.
 """
 
 from __future__ import annotations
@@ -12,10 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from .problems import InputError
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _cmd_validate(args) -> int:
@@ -84,12 +92,144 @@ def _cmd_demo(args) -> int:
     return EXIT_OK
 
 
+def _cmd_generate(args) -> int:
+    from .caseload import write_caseload
+    from .taxonomy import load_taxonomy
+
+    tx = load_taxonomy(args.taxonomy)
+    files = write_caseload(tx, args.region, args.out, n_jobseekers=args.jobseekers, n_vacancies=args.vacancies,
+                           seed=args.seed, format=args.format, compress=args.gzip)
+    print(f"skillmatch generate: {files.n_jobseekers:,} jobseekers -> {files.jobseekers}, {files.n_vacancies:,} "
+          f"vacancies -> {files.vacancies} (region {args.region}, seed {args.seed}) in {files.seconds:.1f} s")
+    return EXIT_OK
+
+
+def _errors_path(out: str) -> Path:
+    """``matches.csv`` -> ``matches.errors.jsonl`` (next to the output)."""
+    path = Path(out)
+    name = path.name.removesuffix(".gz")
+    for suffix in (".csv", ".jsonl", ".parquet"):
+        name = name.removesuffix(suffix)
+    return path.with_name(f"{name or path.name}.errors.jsonl")
+
+
+def _progress(choice: str):
+    from .batch.progress import LogLines, ProgressBar, progress_display
+
+    if choice == "none":
+        return None
+    if choice == "bar":
+        return ProgressBar()
+    return LogLines() if choice == "log" else progress_display()
+
+
+def _cmd_match(args) -> int:
+    from .batch.run import run_match
+
+    errors = None if args.errors == "-" else (args.errors or _errors_path(args.out))
+    matcher = {"same_region": args.same_region, "travel": not args.no_travel, "hours": not args.no_hours,
+               "support": not args.no_support}
+    for name in ("scoring", "essential", "essential_penalty", "coverage_weight", "crucial_boost"):
+        if getattr(args, name) is not None:  # otherwise the Matcher's default
+            matcher[name] = getattr(args, name)
+    summary = run_match(args.jobseekers, args.vacancies, args.out, direction=args.direction, k=args.k,
+                        taxonomy=args.taxonomy, explanations=args.explanations or False, chunk_size=args.chunk_size,
+                        resume=args.resume, strict=args.strict, errors_path=errors, dask=args.dask,
+                        dask_workers=args.dask_workers, dask_threads=args.dask_threads, n_threads=args.threads,
+                        progress=_progress(args.progress), decimals=args.decimals, lang=args.lang, **matcher)
+    print("skillmatch match: " + "\n".join(summary.lines()))
+    return EXIT_OK
+
+
+def _cmd_allocate(args) -> int:
+    import numpy as np
+
+    from .batch.allocate import allocate_caseload
+    from .batch.readers import RecordReader, read_topk
+    from .batch.writers import ErrorWriter, write_assignments
+    from .models import Vacancy
+    from .problems import Problem
+    from .taxonomy import load_taxonomy
+
+    methods = tuple(dict.fromkeys(m.strip() for m in args.methods.split(",") if m.strip()))
+    unknown = [m for m in methods if m not in ("optimal", "stable")]
+    if unknown or not methods:
+        raise InputError(f"--methods: expected 'optimal', 'stable' or 'optimal,stable', got {args.methods!r}")
+    tx = load_taxonomy(args.taxonomy) if args.taxonomy != "none" else None
+    errors = ErrorWriter(args.errors) if args.errors else None
+    try:
+        reader = RecordReader(args.vacancies, Vacancy, taxonomy=tx, strict=args.strict, errors=errors,
+                              keep_problems=20)
+        vacancy_ids: list[str] = []
+        capacities: list[int] = []
+        for chunk in reader:
+            vacancy_ids += [v.id for v in chunk.records]
+            capacities += [v.positions for v in chunk.records]
+        if not vacancy_ids:
+            raise InputError([Problem("no valid vacancies to allocate", where=args.vacancies)])
+        topk = read_topk(args.results, candidate_ids=vacancy_ids, strict=args.strict, errors=errors,
+                         keep_problems=20)
+    finally:
+        if errors is not None:
+            errors.close()
+    if not topk.query_ids:
+        raise InputError([Problem(f"no result row names a vacancy of {args.vacancies}; allocate takes the results "
+                                  "of 'skillmatch match --direction jobseekers' (candidates are vacancies)",
+                                  where=args.results)])
+    caps = np.asarray(capacities, np.int64)
+    allocation = allocate_caseload(topk.indices, topk.scores, caps, methods=methods, min_score=args.min_score)
+    chosen = [a for a in (allocation.optimal, allocation.stable) if a is not None]
+    rows = write_assignments(args.out, chosen, topk.query_ids, vacancy_ids)
+    k = topk.indices.shape[1]
+    print(f"skillmatch allocate: {len(topk.query_ids):,} jobseekers with a list (top {k}), {len(vacancy_ids):,} "
+          f"vacancies with {int(caps.sum()):,} positions -> {args.out} ({rows:,} assignments)")
+    for line in congestion_table(allocation, k, chosen, len(topk.query_ids)):
+        print("  " + line)
+    if args.summary:
+        summary = {"jobseekers": len(topk.query_ids), "vacancies": len(vacancy_ids), "positions": int(caps.sum()),
+                   "k": k, "congestion": {n: c.to_dict() for n, c in allocation.congestion.items()},
+                   "assignments": {a.method: {"assigned": a.n_assigned, "total_score": a.total_score}
+                                   for a in chosen}}
+        Path(args.summary).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return EXIT_OK
+
+
+def congestion_table(allocation, k: int, assignments, n_people: int) -> list[str]:
+    """The congestion figures of top-k, top-1 and each assignment as aligned text lines."""
+    names = {"top_k": f"top-{k}", "top_1": "top-1", "optimal": "optimal", "stable": "stable"}
+    figures = allocation.congestion
+    columns = [n for n in ("top_k", "top_1", "optimal", "stable") if n in figures]
+    by_method = {a.method: a for a in assignments}
+    rows = [("", [names[c] for c in columns]),
+            ("people per vacancy (mean)", [f"{figures[c].mean:.2f}" for c in columns]),
+            ("people per vacancy (max)", [f"{figures[c].max:,}" for c in columns]),
+            ("vacancies with nobody", [f"{100 * figures[c].share_none:.1f}%" for c in columns]),
+            ("vacancies over capacity", [f"{100 * (figures[c].share_over_capacity or 0):.1f}%" for c in columns]),
+            ("Gini of exposure", [f"{figures[c].gini:.3f}" for c in columns]),
+            ("people assigned", [f"{by_method[c].n_assigned:,} ({100 * by_method[c].n_assigned / max(1, n_people):.0f}%)"
+                                 if c in by_method else "" for c in columns]),
+            ("mean score assigned", [f"{by_method[c].total_score / max(1, by_method[c].n_assigned):.3f}"
+                                     if c in by_method else "" for c in columns])]
+    width = max(len(label) for label, _ in rows)
+    cells = [max(len(v[i]) for _, v in rows) for i in range(len(columns))]
+    return [f"{label:<{width}}  " + "  ".join(f"{v:>{w}}" for v, w in zip(values, cells)) for label, values in rows]
+
+
+def _cmd_warm(args) -> int:
+    from .batch.dask import numba_cache_dir, warm_kernels
+
+    seconds = warm_kernels()
+    print(f"skillmatch warm: kernels ready in {seconds:.1f} s (numba cache: {numba_cache_dir()})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .demo import DEFAULT_REGION
+    from .caseload import DEFAULT_REGION
 
     parser = argparse.ArgumentParser(prog="skillmatch", description="Match people to work on skills.")
     parser.add_argument("--version", action="version", version=f"skillmatch {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="match a generated regional caseload on the shipped taxonomy")
@@ -121,15 +261,126 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=["skill", "occupation"], default=None)
     p.add_argument("--limit", type=int, default=3)
     p.set_defaults(func=_cmd_resolve)
+
+    p = sub.add_parser("generate", help="write a synthetic caseload: jobseekers and vacancies files",
+                       description="Write jobseekers.<format> and vacancies.<format> drawn from the taxonomy "
+                                   "(skillmatch.caseload), the same records for the same seed.")
+    p.add_argument("--region", default=DEFAULT_REGION,
+                   help=f"arbeidsmarktregio id, or 'all' for every region (default: {DEFAULT_REGION})")
+    p.add_argument("--jobseekers", type=int, default=3000, help="number of jobseekers (default: 3000)")
+    p.add_argument("--vacancies", type=int, default=1500, help="number of vacancies (default: 1500)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="caseload", help="folder for the files (default: caseload)")
+    p.add_argument("--format", choices=["jsonl", "csv", "parquet"], default="jsonl")
+    p.add_argument("--gzip", action="store_true", help="gzip the text files (.jsonl.gz, .csv.gz)")
+    p.add_argument("--taxonomy", default=None, help="taxonomy folder or file (default: the shipped one)")
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("match", help="rank a file of jobseekers against a file of vacancies (or back)",
+                       description="Read the candidates (vacancies, or jobseekers with --direction vacancies) into "
+                                   "an index, stream the queries in chunks, write each chunk atomically with a "
+                                   "manifest, and join the parts into OUT (CSV, JSONL or Parquet by its "
+                                   "extension). Bad records go to the errors file and are counted.")
+    p.add_argument("--jobseekers", required=True, help="jobseekers file (.jsonl, .csv, .parquet, .gz)")
+    p.add_argument("--vacancies", required=True, help="vacancies file")
+    p.add_argument("--out", required=True, help="results file (.csv, .jsonl, .parquet, .csv.gz, .jsonl.gz)")
+    p.add_argument("--direction", choices=["jobseekers", "vacancies"], default="jobseekers",
+                   help="what is ranked for: vacancies for each jobseeker (default), or people for each vacancy")
+    p.add_argument("-k", type=int, default=10, help="results per query (default: 10)")
+    p.add_argument("--explanations", nargs="?", const="text", choices=["text", "json"], default=None,
+                   help="add an explanation column: text (default when given) or a JSON object")
+    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language of explanations")
+    p.add_argument("--chunk-size", type=int, default=10_000, help="query records per chunk (default: 10000)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its manifest")
+    p.add_argument("--strict", action="store_true", help="stop at the first bad record")
+    p.add_argument("--errors", default=None,
+                   help="errors file (default: <out name>.errors.jsonl next to OUT; '-' for none)")
+    p.add_argument("--taxonomy", default=None, help="taxonomy folder or file (default: the shipped one)")
+    p.add_argument("--scoring", default=None, help="score to rank by (default: the library's, 'fit'; also "
+                                                    "'coverage', 'cosine')")
+    p.add_argument("--essential", default=None, help="penalty, gate or none (default: penalty)")
+    p.add_argument("--essential-penalty", type=float, default=None)
+    p.add_argument("--coverage-weight", type=float, default=None, help="fit: the weight of coverage against relevance")
+    p.add_argument("--crucial-boost", type=float, default=None)
+    p.add_argument("--same-region", action="store_true", help="only match within the same arbeidsmarktregio")
+    p.add_argument("--no-travel", action="store_true", help="ignore travel distance")
+    p.add_argument("--no-hours", action="store_true", help="ignore hours per week")
+    p.add_argument("--no-support", action="store_true", help="ignore support needs and what employers offer")
+    p.add_argument("--decimals", type=int, default=None, help="round scores to this many decimals")
+    p.add_argument("--threads", type=int, default=None, help="ranking threads in this process (default: all CPUs)")
+    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT",
+                   help="rank the chunks on Dask: a local cluster, or the scheduler at this address")
+    p.add_argument("--dask-workers", type=int, default=None, help="--dask local: worker processes (default: CPUs)")
+    p.add_argument("--dask-threads", type=int, default=1, help="--dask local: threads per worker (default: 1)")
+    p.add_argument("--progress", choices=["auto", "bar", "log", "none"], default="auto",
+                   help="a bar on a terminal and plain lines otherwise (auto), or force one, or none")
+    p.set_defaults(func=_cmd_match)
+
+    p = sub.add_parser("allocate", help="assign people to vacancies from match results; congestion figures",
+                       description="Read the top-k lists of 'skillmatch match' (per jobseeker) and the vacancies' "
+                                   "positions; compute the assignment with the highest total score and the stable "
+                                   "one, write them, and print congestion figures for top-k, top-1 and each "
+                                   "assignment.")
+    p.add_argument("--results", required=True, help="results of 'skillmatch match' (per jobseeker)")
+    p.add_argument("--vacancies", required=True, help="the vacancies file (positions per vacancy)")
+    p.add_argument("--out", required=True, help="assignments file (.csv, .jsonl, .parquet)")
+    p.add_argument("--methods", default="optimal,stable", help="optimal, stable or both (default: both)")
+    p.add_argument("--min-score", type=float, default=0.0, help="pairs scoring this or less are not assigned")
+    p.add_argument("--summary", default=None, help="also write the figures as JSON to this file")
+    p.add_argument("--errors", default=None, help="write problems in the inputs to this JSONL file")
+    p.add_argument("--strict", action="store_true", help="stop at the first bad row")
+    p.add_argument("--taxonomy", default=None,
+                   help="check the vacancies against this taxonomy as 'match' did (default: the shipped one; "
+                        "'none' to read ids and positions only)")
+    p.set_defaults(func=_cmd_allocate)
+
+    p = sub.add_parser("warm", help="compile the numba kernels into the cache (for images and cluster nodes)")
+    p.set_defaults(func=_cmd_warm)
+    for command in sub.choices.values():  # --debug also after the command name
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show the traceback of an error")
     return parser
+
+
+def one_line(exc: InputError) -> str:
+    """An InputError in one line: the problem itself, or the summary with the first problem."""
+    shown = [p for p in exc.problems if p.severity == "error"] or exc.problems
+    head = str(exc).split("\n", 1)[0].removesuffix(":")
+    default = f"{len([p for p in exc.problems if p.severity == 'error'])} problem(s) in the input"
+    if not shown:
+        return head
+    more = f" (and {len(shown) - 1} more)" if len(shown) > 1 else ""
+    first = " ".join(str(shown[0]).split())  # a problem's message may hold line breaks
+    return f"{first}{more}" if head == default else f"{head}: {first}{more}"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
+    name = f"skillmatch {args.command}"
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"skillmatch {args.command}: {exc}", file=sys.stderr)
+        if debug:
+            raise
+        print(f"{name}: {one_line(exc)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        hint = "; run it again with --resume to continue" if args.command == "match" else ""
+        print(f"{name}: interrupted{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if debug:
+            raise
+        print(f"{name}: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"{name}: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (run with --debug for "
+              "the traceback, and please report it)", file=sys.stderr)
         return EXIT_PROBLEMS
 
 

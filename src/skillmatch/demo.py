@@ -2,32 +2,25 @@
 
 Generates a regional caseload from the shipped taxonomy (:mod:`skillmatch.caseload`),
 matches jobseekers to vacancies and vacancies to jobseekers, prints a short summary and
-three explained matches in Dutch, and writes inputs and results to a folder.
+three explained matches in Dutch, and writes inputs and results to a folder with the batch
+stage's writers — files that ``skillmatch match`` and ``skillmatch allocate`` read.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
-from .caseload import generate_caseload
+from .batch.writers import write_records, write_results
+from .caseload import DEFAULT_REGION, generate_caseload
 from .match import Matcher, MatchResult
 from .taxonomy import Taxonomy, load_taxonomy
 
-DEFAULT_REGION = "groot-amsterdam"
-
-
-def _write_matches(path: Path, result: MatchResult, query: str, candidate: str) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow([query, "rank", candidate, "score"])
-        for rec in result.to_records():
-            w.writerow([rec["query"], rec["rank"], rec["candidate"], f"{rec['score']:.4f}"])
+__all__ = ["DEFAULT_REGION", "run_demo"]
 
 
 def _pick_examples(result: MatchResult) -> list[int]:
@@ -91,7 +84,7 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
         if rows:
             strong_candidates = (by_vacancy.scores[rows] >= 0.7).sum(axis=1)  # -inf padding is never >= 0.7
             shortage[sector] = {"vacancies": len(rows), "with_3_strong_candidates": int((strong_candidates >= 3).sum())}
-    summary = {
+    summary: dict[str, Any] = {
         "region": region,
         "jobseekers": len(jobseekers),
         "vacancies": len(vacancies),
@@ -120,12 +113,11 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "jobseekers.jsonl", "w", encoding="utf-8") as f:
-        f.writelines(p.model_dump_json() + "\n" for p in jobseekers)
-    with open(out / "vacancies.jsonl", "w", encoding="utf-8") as f:
-        f.writelines(v.model_dump_json() + "\n" for v in vacancies)
-    _write_matches(out / "matches_per_jobseeker.csv", by_person, "jobseeker", "vacancy")
-    _write_matches(out / "matches_per_vacancy.csv", by_vacancy, "vacancy", "jobseeker")
+    # the batch stage's writers: the files read back with skillmatch.batch and feed `skillmatch allocate`
+    write_records(out / "jobseekers.jsonl", jobseekers)
+    write_records(out / "vacancies.jsonl", vacancies)
+    for name, result in (("matches_per_jobseeker.csv", by_person), ("matches_per_vacancy.csv", by_vacancy)):
+        write_results(out / name, result.indices, result.scores, result.query_ids, result.candidate_ids)
     with open(out / "explanations.txt", "w", encoding="utf-8") as f:
         f.write("\n\n".join(str(e) for e in examples) + "\n")
     summary["seconds"]["total"] = round(time.perf_counter() - t0, 2)

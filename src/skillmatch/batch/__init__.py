@@ -5,7 +5,11 @@
 - :mod:`~skillmatch.batch.writers` — match results, errors and input records written chunk
   by chunk, byte for byte deterministic, with atomic part files for resumable runs;
 - :mod:`~skillmatch.batch.allocate` — the best assignment under the vacancies' capacities,
-  a stable one by deferred acceptance, and congestion figures of top-k lists against them.
+  a stable one by deferred acceptance, and congestion figures of top-k lists against them;
+- :mod:`~skillmatch.batch.run` — :func:`run_match`, a whole caseload from files: chunked,
+  with a manifest (:mod:`~skillmatch.batch.manifest`) so an interrupted run resumes,
+  progress (:mod:`~skillmatch.batch.progress`) and, optionally, Dask
+  (:mod:`~skillmatch.batch.dask`).
 
 Import is cheap: the submodules load on first use of a name.
 """
@@ -38,6 +42,12 @@ _EXPORTS = {
     "write_part": "writers",
     "concatenate_parts": "writers",
     "part_path": "writers",
+    "write_assignments": "writers",
+    "encode_problems": "writers",
+    "run_match": "run",
+    "RunSummary": "run",
+    "Progress": "progress",
+    "Manifest": "manifest",
     "Assignment": "allocate",
     "Congestion": "allocate",
     "Allocation": "allocate",
@@ -89,12 +99,17 @@ if TYPE_CHECKING:  # pragma: no cover
         read_vacancies,
         record_columns,
     )
+    from .manifest import Manifest
+    from .progress import Progress
+    from .run import RunSummary, run_match
     from .writers import (
         ErrorWriter,
         RecordWriter,
         ResultWriter,
         concatenate_parts,
+        encode_problems,
         part_path,
+        write_assignments,
         write_part,
         write_records,
         write_results,

@@ -89,7 +89,7 @@ def _publish(tmp: Path, path: Path) -> None:
     _fsync_folder(path.parent)
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
     """Write ``path`` through ``write(file)`` so that it appears complete or not at all.
 
     The bytes go to a unique temporary name in the same folder, are flushed and fsynced,
@@ -389,7 +389,7 @@ class ResultWriter:
         """
         if self._closed:
             raise InputError(f"{self.path}: the writer is closed")
-        options = {"explain": explain, "explanations": self.explanations}
+        options: dict[str, Any] = {"explain": explain, "explanations": self.explanations}
         if self.atomic:
             part = write_part(part_path(self.path, self.chunks), indices, scores, query_ids, candidate_ids,
                               decimals=self.decimals, **options)
@@ -492,6 +492,12 @@ def problem_record(problem: Problem) -> dict[str, Any]:
             "value": _json_safe(problem.value), "reason": problem.message, "severity": problem.severity}
 
 
+def encode_problems(problems: Iterable[Problem]) -> bytes:
+    """Problems as errors-file lines (JSON objects of :func:`problem_record`, keys sorted), UTF-8."""
+    return "".join(json.dumps(problem_record(p), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+                   for p in problems).encode("utf-8")
+
+
 class ErrorWriter:
     """A JSONL errors file: one object per problem with ``file``, ``line``, ``record``,
     ``field``, ``value``, ``reason`` and ``severity``, keys sorted.
@@ -512,8 +518,7 @@ class ErrorWriter:
         self.write(problem)
 
     def write(self, problem: Problem) -> None:
-        self._file.write(json.dumps(problem_record(problem), sort_keys=True, ensure_ascii=False,
-                                    separators=(",", ":")) + "\n")
+        self._file.write(encode_problems([problem]).decode("utf-8"))
         self.count += 1
         if self.count % self.flush_every == 0:
             self._file.flush()
@@ -668,3 +673,55 @@ def write_records(path: str | Path, records: Iterable[BaseModel], model: type[Ba
     with RecordWriter(path, model) as writer:
         writer.write(records)
     return writer.path
+
+
+# --- assignments ------------------------------------------------------------------------------------
+
+ASSIGNMENT_COLUMNS = ("method", "jobseeker", "vacancy", "score", "rank")
+
+
+def write_assignments(path: str | Path, assignments: Iterable[Any], jobseeker_ids: Sequence[str],
+                      vacancy_ids: Sequence[str]) -> int:
+    """Write assignments (:class:`~skillmatch.batch.allocate.Assignment`) as CSV, JSONL or Parquet.
+
+    One row per assigned person and method, in the columns of :data:`ASSIGNMENT_COLUMNS`:
+    ``method`` (``optimal`` / ``stable``), ``jobseeker``, ``vacancy``, ``score`` (written
+    as result scores are) and ``rank`` (the vacancy's place in the person's list, 1 =
+    first). Rows follow the methods in the order given, then the people in input order.
+    Returns the number of rows; the file appears complete or not at all.
+    """
+    columns: dict[str, list[Any]] = {name: [] for name in ASSIGNMENT_COLUMNS}
+    for a in assignments:
+        people = np.flatnonzero(a.vacancy >= 0)
+        if len(people) and (len(jobseeker_ids) <= people.max() or len(vacancy_ids) <= a.vacancy.max()):
+            raise InputError(f"assignments: expected {len(jobseeker_ids)} jobseeker ids and {len(vacancy_ids)} "
+                             "vacancy ids covering the assignment")
+        columns["method"] += [a.method] * len(people)
+        columns["jobseeker"] += [jobseeker_ids[i] for i in people.tolist()]
+        columns["vacancy"] += [vacancy_ids[j] for j in a.vacancy[people].tolist()]
+        columns["score"] += score_values(a.score[people])
+        columns["rank"] += (a.rank[people] + 1).tolist()
+    fmt = file_format(path)
+    n = len(columns["method"])
+    if fmt.kind == "parquet":
+        pa, pq = import_pyarrow()
+        table = pa.table({"method": pa.array(columns["method"], pa.string()),
+                          "jobseeker": pa.array(columns["jobseeker"], pa.string()),
+                          "vacancy": pa.array(columns["vacancy"], pa.string()),
+                          "score": pa.array(np.asarray(columns["score"], np.float32)),
+                          "rank": pa.array(np.asarray(columns["rank"], np.int32))})
+        atomic_write(path, lambda f: _write_parquet_tables(f, [table], table.schema, pq))
+        return n
+    rows = zip(*(columns[name] for name in ASSIGNMENT_COLUMNS))
+    if fmt.kind == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(ASSIGNMENT_COLUMNS)
+        for method, person, vacancy, score, rank in rows:
+            writer.writerow([method, person, vacancy, repr(score), rank])
+        data = buffer.getvalue().encode("utf-8")
+    else:
+        data = "".join(json.dumps(dict(zip(ASSIGNMENT_COLUMNS, row)), sort_keys=True, ensure_ascii=False,
+                                  separators=(",", ":")) + "\n" for row in rows).encode("utf-8")
+    atomic_write(path, lambda f: f.write(_gzip(data) if fmt.gzip else data))
+    return n
