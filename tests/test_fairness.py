@@ -393,10 +393,6 @@ def broken_files(folder: Path, skill: str) -> dict[str, Path]:
     return {"jsonl": jsonl, "csv": csv}
 
 
-@pytest.mark.xfail(strict=True, reason="batch/readers.py: a JSONL line that is not valid JSON, and a CSV row with "
-                                       "the wrong number of fields, are reported with up to 120 characters of the "
-                                       "raw line as the problem's value, which goes to the errors file and into "
-                                       "the InputError text: names and addresses leak (issue 10 item 3: ids only)")
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_errors_about_a_broken_record_carry_no_personal_data(shipped, tmp_path, fmt):
     from skillmatch.batch import read_jobseekers

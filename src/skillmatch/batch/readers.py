@@ -367,6 +367,20 @@ def _open_binary(path: Path, compressed: bool):
     return gzip.open(path, "rb") if compressed else open(path, "rb")
 
 
+#: Fields whose values never appear in a problem, the errors file or a log: where a person
+#: lives and whatever rides along in ``attributes`` (names, birth dates, ...). The problem
+#: still names the file, line, record id and field.
+PERSONAL_FIELDS = ("location", "lat", "lon", "attributes")
+
+
+def _shown(field: str | None, value: Any) -> Any:
+    """The value a problem may show for ``field``: None for personal fields."""
+    if field is None:
+        return value
+    head = field.replace("[", ".").split(".")[0]
+    return None if head in PERSONAL_FIELDS or field.startswith(PERSONAL_FIELDS) else value
+
+
 def _check_not_utf16(first: bytes, where: str) -> None:
     if first.startswith(_UTF16_BOMS) or b"\x00" in first[:200]:
         raise InputError([Problem("the file is UTF-16 (or another two-byte encoding); expected UTF-8 — save it "
@@ -376,9 +390,9 @@ def _check_not_utf16(first: bytes, where: str) -> None:
 def _undecodable(raw: bytes, error: UnicodeDecodeError, where: str, line: int) -> Problem:
     byte = raw[error.start]
     column = len(raw[:error.start].decode("utf-8", "replace")) + 1
+    # the line itself is not repeated: it may hold personal data (errors carry places and ids only)
     return Problem(f"not valid UTF-8 (byte 0x{byte:02x} at column {column}); the file looks like Latin-1 or "
-                   "Windows-1252 — save it as UTF-8", where=where, line=line,
-                   value=raw.decode("utf-8", "backslashreplace").rstrip("\r\n")[:120])
+                   "Windows-1252 — save it as UTF-8", where=where, line=line)
 
 
 class _Lines:
@@ -465,12 +479,12 @@ def _jsonl_records(lines: _Lines, where: str) -> Iterator[_Raw]:
         try:
             data = json.loads(text.rstrip("\r\n"), parse_constant=flag_constant, parse_float=flag_float)
         except json.JSONDecodeError as e:
-            yield _Raw(number, None, [Problem(f"not valid JSON: {e.msg} at column {e.colno}", where=where, line=number,
-                                              value=text.strip()[:120])])
+            yield _Raw(number, None, [Problem(f"not valid JSON: {e.msg} at column {e.colno}", where=where,
+                                              line=number)])
             continue
         if not isinstance(data, dict):
             yield _Raw(number, None, [Problem(f"expected a JSON object, found {_json_type(data)}", where=where,
-                                              line=number, value=text.strip()[:120])])
+                                              line=number)])
             continue
         problems = [Problem("expected a finite number, found a non-finite value", where=where, line=number,
                             record=_record_id(data), field=path, value=str(value))
@@ -579,12 +593,10 @@ def _row_shape_problems(values: list[str], header: list[str], start: int, end: i
     for name, value in zip(header, values):
         if ("\n" in value or "\r" in value) and name not in multiline:
             return [Problem(f"a quoted value runs from line {start} to line {end}: a stray quote (\") probably "
-                            "swallowed the lines after it", where=where, line=start, record=record, field=name,
-                            value=value[:120])]
+                            "swallowed the lines after it", where=where, line=start, record=record, field=name)]
     if len(values) != len(header):
         return [Problem(f"{len(values)} fields where the header has {len(header)} (a value with an unquoted "
-                        "delimiter, or a missing one?)", where=where, line=start, record=record,
-                        value=",".join(values)[:120])]
+                        "delimiter, or a missing one?)", where=where, line=start, record=record)]
     return []
 
 
@@ -629,8 +641,10 @@ class _Cells:
             try:
                 converted = self._convert(column, value, raw)
             except ValueError as e:
-                raw.problems.append(Problem(str(e), where=self.where, line=raw.line, record=record, field=name,
-                                            value=value if isinstance(value, (str, int, float)) else str(value)))
+                shown = _shown(name, value if isinstance(value, (str, int, float)) else str(value))
+                message = str(e) if shown is not None else str(e).split(", found ")[0]
+                raw.problems.append(Problem(message, where=self.where, line=raw.line, record=record, field=name,
+                                            value=shown))
                 failed.add(column.field)
                 continue
             if column.kind in ("lat", "lon"):
@@ -746,7 +760,8 @@ def _validation_problems(error: ValidationError, raw: _Raw, model: type[BaseMode
                 message = f"{path}: {message}"
         if not isinstance(value, (str, int, float, bool)) or value is None:
             value = None if value is None or isinstance(value, dict) else str(value)
-        problems.append(Problem(message, where=where, line=raw.line, record=record, field=name, value=value))
+        problems.append(Problem(message, where=where, line=raw.line, record=record, field=name,
+                                value=_shown(name or path, value)))
     return problems
 
 
