@@ -306,3 +306,79 @@ def test_match_passes_matcher_options(generated, tmp_path, capsys):
                         "--coverage-weight", "0.5"]) == EXIT_OK
     options = json.loads((tmp_path / "m.csv.manifest.json").read_text())["options"]["matcher"]
     assert (options["scoring"], options["same_region"], options["travel"]) == ("cosine", True, False)
+
+
+# --- recommend, paths, report, audit ------------------------------------------------------------
+
+
+def test_recommend_explains_matches_gap_plans_and_unlocks(generated, capsys):
+    capsys.readouterr()
+    people = [json.loads(line)["id"] for line in (generated / "jobseekers.jsonl").read_text().splitlines()[:2]]
+    assert main(["recommend", "--jobseekers", str(generated / "jobseekers.jsonl"), "--vacancies",
+                 str(generated / "vacancies.jsonl"), "--person", people[0], "--person", people[1], "-k", "2"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert text.count("Werkzoekende ") == 2 and f"Werkzoekende {people[0]}" in text
+    assert "Beste matches:" in text and "dekt " in text and "Scholingsplannen:" in text and "Wat ontbreekt:" in text
+    assert main(["recommend", "--jobseekers", str(generated / "jobseekers.jsonl"), "--person", people[0],
+                 "--sector", "kinderopvang", "--json", "--lang", "en"]) == EXIT_OK
+    advice = json.loads(capsys.readouterr().out)
+    assert [a["person"] for a in advice] == [people[0]] and advice[0]["lang"] == "en"
+    assert advice[0]["target"] in {o for o, s in zip(*_occupations_by_sector()) if s == "kinderopvang"}
+    assert advice[0]["plans"] is not None and advice[0]["matches"] == []
+
+
+def _occupations_by_sector():
+    import skillmatch
+
+    tx = skillmatch.load_taxonomy()
+    return tx.occupations.ids, tx.occupation_sector
+
+
+def test_paths_give_routes_into_a_sector_and_transitions(generated, capsys):
+    capsys.readouterr()
+    person = json.loads((generated / "jobseekers.jsonl").read_text().splitlines()[0])["id"]
+    assert main(["paths", "--jobseekers", str(generated / "jobseekers.jsonl"), "--person", person,
+                 "--sector", "zorg-welzijn", "-k", "2", "--transitions"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "Ontwikkelroutes:" in text and "Route 1:" in text and "Overstappen naar cruciale sectoren:" in text
+
+
+def test_report_writes_the_page_and_charts(generated, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", "--jobseekers", str(generated / "jobseekers.jsonl"), "--vacancies",
+                 str(generated / "vacancies.jsonl"), "--out", str(out), "--modules", "3"]) == EXIT_OK
+    assert (out / "rapport.html").stat().st_size > 10_000 and len(list(out.glob("*.png"))) == 3
+    assert "rapport.html" in capsys.readouterr().out
+
+
+def test_audit_reports_groups_of_a_match_run(generated, tmp_path, capsys):
+    results = tmp_path / "matches.csv"
+    assert main(["match", "--jobseekers", str(generated / "jobseekers.jsonl"), "--vacancies",
+                 str(generated / "vacancies.jsonl"), "--out", str(results), "--progress", "none"]) == EXIT_OK
+    ids = [json.loads(line)["id"] for line in (generated / "jobseekers.jsonl").read_text().splitlines()]
+    groups = tmp_path / "groups.csv"
+    groups.write_text("id,group\n" + "".join(f"{i},{'a' if n % 3 else 'b'}\n" for n, i in enumerate(ids)))
+    capsys.readouterr()
+    assert main(["audit", "--results", str(results), "--groups", str(groups), "--jobseekers",
+                 str(generated / "jobseekers.jsonl"), "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    rows = {g["group"]: g for g in report["groups"]}
+    assert set(rows) == {"a", "b"} and rows["a"]["members"] + rows["b"]["members"] == len(ids)
+    groups.write_text("id,group\nnobody,a\n")
+    assert main(["audit", "--results", str(results), "--groups", str(groups)]) == EXIT_PROBLEMS
+    assert "nobody" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["recommend", "--jobseekers", "missing.jsonl"], "missing.jsonl: no such file"),
+    (["recommend", "--jobseekers", "{j}", "--person", "NOPE"], "no jobseeker with id 'NOPE'"),
+    (["recommend", "--jobseekers", "{j}", "--target", "urn:x"], "target: 'urn:x' is neither an occupation"),
+    (["recommend", "--jobseekers", "{j}", "--sector", "maan"], "sector: 'maan' is not one of the taxonomy's sectors"),
+    (["paths", "--jobseekers", "{j}", "--occupation", "urn:x", "--limit", "1"], "urn:x"),
+])
+def test_recommend_and_paths_errors_are_one_line(generated, capsys, argv, message):
+    argv = [a.replace("{j}", str(generated / "jobseekers.jsonl")) for a in argv]
+    capsys.readouterr()
+    assert main(argv) == EXIT_PROBLEMS
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err

@@ -33,9 +33,10 @@ def test_demo_prints_explained_matches_and_writes_results(tmp_path):
     summary = run_demo(n_jobseekers=150, n_vacancies=80, out=out, stream=stream)
     text = stream.getvalue()
     assert "Drie uitgelegde matches" in text and text.count("score") >= 3 and "Heeft:" in text
+    assert "Scholingsplannen:" in text and "Ontwikkelroutes:" in text and "stap 1 van ontwikkelpad" in text
     assert summary["jobseekers"] == 150 and summary["jobseekers_with_a_match"] > 100
     for name in ("jobseekers.jsonl", "vacancies.jsonl", "matches_per_jobseeker.csv", "matches_per_vacancy.csv",
-                 "explanations.txt", "summary.json"):
+                 "explanations.txt", "advice.txt", "summary.json"):
         assert (out / name).stat().st_size > 0
     with open(out / "matches_per_jobseeker.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))

@@ -8,6 +8,10 @@
     skillmatch generate             write a synthetic caseload (jobseekers and vacancies files)
     skillmatch match                rank a file of jobseekers against a file of vacancies (or back)
     skillmatch allocate             assign people to vacancies from match results, with congestion figures
+    skillmatch recommend            for people in a file: best matches, the gap, training plans, what unlocks most
+    skillmatch paths                for people in a file: development routes, cross-sector transitions
+    skillmatch report               a regional report (HTML with charts, PNGs) for programme managers
+    skillmatch audit                exposure and selection rates by group in match results (monitoring)
     skillmatch warm                 compile the numba kernels into the cache (for images and clusters)
 
 Errors are one line on stderr and exit 1 (``--debug`` shows the traceback); usage errors
@@ -20,6 +24,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from .problems import InputError
 
@@ -215,6 +220,94 @@ def congestion_table(allocation, k: int, assignments, n_people: int) -> list[str
     return [f"{label:<{width}}  " + "  ".join(f"{v:>{w}}" for v, w in zip(values, cells)) for label, values in rows]
 
 
+def _records(path: str, kind: str, tx, *, wanted: list[str] | None = None) -> list:
+    """Every valid record of a jobseekers or vacancies file (JSONL, CSV, Parquet); a note on stderr for
+    each record left out. ``wanted``: only these ids, all of which must be there."""
+    from .batch import read_jobseekers, read_vacancies
+
+    reader = (read_jobseekers if kind == "jobseekers" else read_vacancies)(path, taxonomy=tx)
+    records: list[Any] = reader.read_all()
+    for problem in reader.report.problems:
+        if problem.severity == "error":
+            print(f"skillmatch: left out: {problem}", file=sys.stderr)
+    if wanted:
+        by_id = {r.id: r for r in records}
+        missing = [i for i in wanted if i not in by_id]
+        if missing:
+            raise InputError(f"{path}: no {kind[:-1]} with id {missing[0]!r}"
+                             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        records = [by_id[i] for i in wanted]
+    if not records:
+        raise InputError(f"{path}: no valid {kind} records")
+    return records
+
+
+def _print_advice(advice: list, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([a.to_dict() for a in advice], ensure_ascii=False, indent=1))
+    else:
+        print("\n\n".join("\n".join(a.lines()) for a in advice))
+
+
+def _cmd_recommend(args) -> int:
+    from .advice import advise
+    from .match import Matcher
+    from .recommend import Catalogue
+    from .taxonomy import load_taxonomy
+
+    tx = load_taxonomy(args.taxonomy)
+    people = _records(args.jobseekers, "jobseekers", tx, wanted=args.person)[: args.limit]
+    vacancies = _records(args.vacancies, "vacancies", tx) if args.vacancies else None
+    matcher = Matcher(tx, lang=args.lang).fit(vacancies) if vacancies else None
+    catalogue = Catalogue.from_taxonomy(tx)
+    _print_advice([advise(tx, p, vacancies=vacancies, matcher=matcher, target=args.target, sector=args.sector,
+                          k=args.k, minimise=args.minimise, unlocks=not args.no_unlocks, catalogue=catalogue,
+                          lang=args.lang) for p in people], args.json)
+    return EXIT_OK
+
+
+def _cmd_paths(args) -> int:
+    from .advice import advise
+    from .recommend import Catalogue, RouteGraph
+    from .taxonomy import load_taxonomy
+
+    tx = load_taxonomy(args.taxonomy)
+    people = _records(args.jobseekers, "jobseekers", tx, wanted=args.person)[: args.limit]
+    catalogue = Catalogue.from_taxonomy(tx)
+    graph = RouteGraph.build(tx, catalogue=catalogue)
+    routes = args.occupation is not None or args.sector is not None
+    _print_advice([advise(tx, p, target=args.occupation, sector=args.sector, k=args.k, minimise=args.minimise,
+                          plans=False, unlocks=False, routes=routes, transitions=args.transitions or not routes,
+                          graph=graph, catalogue=catalogue, lang=args.lang) for p in people], args.json)
+    return EXIT_OK
+
+
+def _cmd_report(args) -> int:
+    from .report import write_report
+    from .taxonomy import load_taxonomy
+
+    tx = load_taxonomy(args.taxonomy)
+    report = write_report(tx, _records(args.jobseekers, "jobseekers", tx), _records(args.vacancies, "vacancies", tx),
+                          args.out, region=args.region, k_modules=args.modules, lang=args.lang)
+    print(f"skillmatch report: {report.html} (and {len(report.charts)} charts as PNG in {Path(report.html).parent})")
+    return EXIT_OK
+
+
+def _cmd_audit(args) -> int:
+    from .audit import audit_file
+
+    query_ids = None
+    if args.jobseekers or args.vacancies:
+        from .taxonomy import load_taxonomy
+
+        tx = load_taxonomy(args.taxonomy)
+        query_ids = [r.id for r in _records(args.jobseekers or args.vacancies,
+                                            "jobseekers" if args.jobseekers else "vacancies", tx)]
+    result = audit_file(args.results, args.groups, query_ids=query_ids, threshold=args.threshold)
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if args.json else result.summary(args.lang))
+    return EXIT_OK
+
+
 def _cmd_warm(args) -> int:
     from .batch.dask import numba_cache_dir, warm_kernels
 
@@ -333,6 +426,67 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check the vacancies against this taxonomy as 'match' did (default: the shipped one; "
                         "'none' to read ids and positions only)")
     p.set_defaults(func=_cmd_allocate)
+
+    def people_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--jobseekers", required=True, help="jobseekers file: .jsonl, .csv or .parquet")
+        p.add_argument("--person", action="append", default=None, metavar="ID",
+                       help="only this jobseeker (repeatable; default: every one, up to --limit)")
+        p.add_argument("--limit", type=int, default=20, help="at most this many people (default 20)")
+        p.add_argument("-k", type=int, default=3, help="matches, plans and routes per person (default 3)")
+        p.add_argument("--minimise", choices=["hours", "eur"], default="hours",
+                       help="what a plan or route keeps smallest (default: hours)")
+        p.add_argument("--lang", choices=["nl", "en"], default="nl")
+        p.add_argument("--json", action="store_true", help="machine-readable output instead of text")
+        p.add_argument("--taxonomy", default=None, help="taxonomy folder or file (default: the shipped one)")
+
+    p = sub.add_parser("recommend", help="best matches, the gap, training plans and what unlocks most, per person",
+                       description="For each jobseeker: the best vacancies (explained), the gap to a target and the "
+                                   "cheapest training plans that close it, and the modules that open the most "
+                                   "vacancies. The target is --target, else the best occupation of --sector, else "
+                                   "the best vacancy that is not yet a strong match, else the best occupation in a "
+                                   "crucial sector.")
+    people_options(p)
+    p.add_argument("--vacancies", default=None, help="vacancies file (.jsonl, .csv, .parquet)")
+    p.add_argument("--target", default=None, help="an occupation id, or a vacancy id from --vacancies")
+    p.add_argument("--sector", default=None, help="plan into the best occupation of this sector")
+    p.add_argument("--no-unlocks", action="store_true", help="leave out what unlocks most (faster)")
+    p.set_defaults(func=_cmd_recommend)
+
+    p = sub.add_parser("paths", help="development routes to an occupation or sector, or cross-sector transitions",
+                       description="For each jobseeker: the k cheapest routes through the development paths and "
+                                   "training steps to --occupation or into --sector; without either, the best "
+                                   "moves from their occupation into the crucial sectors.")
+    people_options(p)
+    p.add_argument("--occupation", default=None, help="target occupation id")
+    p.add_argument("--sector", default=None, help="target sector id (e.g. zorg-welzijn, kinderopvang, techniek)")
+    p.add_argument("--transitions", action="store_true", help="also the cross-sector transitions")
+    p.set_defaults(func=_cmd_paths)
+
+    p = sub.add_parser("report", help="regional report for programme managers: HTML with charts, and PNGs")
+    p.add_argument("--jobseekers", required=True)
+    p.add_argument("--vacancies", required=True)
+    p.add_argument("--out", required=True, help="folder for rapport.html and the charts")
+    p.add_argument("--region", default=None, help="arbeidsmarktregio id (default: every record)")
+    p.add_argument("--modules", type=int, default=10, help="modules in the portfolio to commission (default 10)")
+    p.add_argument("--lang", choices=["nl", "en"], default="nl")
+    p.add_argument("--taxonomy", default=None)
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("audit", help="exposure and selection rates by group in match results (monitoring only)",
+                       description="Monitoring, never a scoring input: how often each group's members are "
+                                   "recommended, selection rates at a score threshold and their ratio to the most "
+                                   "selected group (four-fifths rule), and congestion. Group labels come from the "
+                                   "caller (--groups), never from the matcher.")
+    p.add_argument("--results", required=True, help="a results file written by skillmatch match")
+    p.add_argument("--groups", default=None, help="CSV with columns id,group (the caller's labels)")
+    p.add_argument("--jobseekers", default=None, help="the jobseekers file the results came from (so that people "
+                                                      "without a match are counted)")
+    p.add_argument("--vacancies", default=None, help="for results of --direction vacancies: the vacancies file")
+    p.add_argument("--threshold", type=float, default=None, help="score that counts as selected (default 0.5)")
+    p.add_argument("--lang", choices=["nl", "en"], default="nl")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--taxonomy", default=None)
+    p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("warm", help="compile the numba kernels into the cache (for images and cluster nodes)")
     p.set_defaults(func=_cmd_warm)

@@ -18,7 +18,10 @@ import numpy as np
 from .batch.writers import write_records, write_results
 from .caseload import DEFAULT_REGION, generate_caseload
 from .match import Matcher, MatchResult
+from .match.explain import BANDS
 from .taxonomy import Taxonomy, load_taxonomy
+
+STRONG = BANDS[0][0]  # the lower bound of the "sterk" band
 
 __all__ = ["DEFAULT_REGION", "run_demo"]
 
@@ -50,6 +53,35 @@ def _pick_examples(result: MatchResult) -> list[int]:
     return picks[:3]
 
 
+def _development_examples(tx: Taxonomy, jobseekers: list, vacancies: list, matcher: Matcher,
+                          by_person: MatchResult) -> list:
+    """Two people worth a training conversation: someone with little Dutch and no strong match,
+    planning into a crucial-sector occupation; and someone outside the crucial sectors whose
+    cheapest route into one runs through a development path."""
+    from .advice import advise
+    from .recommend import Catalogue, RouteGraph
+
+    catalogue = Catalogue.from_taxonomy(tx)
+    position = {pid: r for r, pid in enumerate(by_person.query_ids)}
+    weak = [p for p in jobseekers if p.language_level and by_person.scores[position[p.id], 0] < STRONG]
+    out = []
+    if weak:
+        out.append(advise(tx, weak[0], vacancies=vacancies, matcher=matcher, k=2, catalogue=catalogue,
+                          unlocks=True))
+    graph = RouteGraph.build(tx, catalogue=catalogue)
+    sectors = tx.occupation_sector
+    for person in jobseekers[:200]:
+        own = sectors[tx.occupations.index[person.occupation]] if person.occupation in tx.occupations.index else ""
+        if not own or (own in tx.sectors and tx.sectors[own].crucial):
+            continue
+        for sector in ("kinderopvang", "zorg-welzijn"):
+            a = advise(tx, person, sector=sector, k=1, plans=False, unlocks=False, routes=True, graph=graph,
+                       catalogue=catalogue)
+            if a.routes is not None and a.routes.routes and any(s.kind == "path" for s in a.routes.routes[0].steps):
+                return [*out, a]
+    return out
+
+
 def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, n_jobseekers: int = 3000,
              n_vacancies: int = 1500, k: int = 10, seed: int = 0, out: str | Path = "skillmatch-demo",
              stream: TextIO | None = None) -> dict:
@@ -67,22 +99,22 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
     say(f"skillmatch demo — arbeidsmarktregio {region_name}: {len(jobseekers)} werkzoekenden, "
         f"{len(vacancies)} vacatures ({tx.name}: {tx.n_concepts} begrippen, {tx.n_occupations} beroepen)")
 
-    to_work = Matcher(tx, "coverage").fit(vacancies)
+    to_work = Matcher(tx).fit(vacancies)
     by_person = to_work.match(jobseekers, k=k)
-    to_people = Matcher(tx, "coverage").fit(jobseekers)
+    to_people = Matcher(tx).fit(jobseekers)
     by_vacancy = to_people.match(vacancies, k=k)
     t_match = time.perf_counter()
 
     best = by_person.scores[:, 0]
     found = np.isfinite(best)
-    strong = found & (best >= 0.7)
+    strong = found & (best >= STRONG)
     crucial_ids = {s for s, sec in tx.sectors.items() if sec.crucial}
     vac_best = by_vacancy.scores[:, 0]
     shortage = {}
     for sector in sorted(crucial_ids):
         rows = [i for i, v in enumerate(vacancies) if v.sector == sector]
         if rows:
-            strong_candidates = (by_vacancy.scores[rows] >= 0.7).sum(axis=1)  # -inf padding is never >= 0.7
+            strong_candidates = (by_vacancy.scores[rows] >= STRONG).sum(axis=1)  # -inf padding is never strong
             shortage[sector] = {"vacancies": len(rows), "with_3_strong_candidates": int((strong_candidates >= 3).sum())}
     summary: dict[str, Any] = {
         "region": region,
@@ -96,7 +128,8 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
         "seconds": {"data": round(t_data - t0, 2), "matching": round(t_match - t_data, 2)},
     }
     say(f"Werkzoekenden met een passende vacature (binnen reisafstand, uren en ondersteuning): "
-        f"{summary['jobseekers_with_a_match']} van {len(jobseekers)}; met een sterke match (score ≥ 0,70): "
+        f"{summary['jobseekers_with_a_match']} van {len(jobseekers)}; met een sterke match (score ≥ "
+        f"{STRONG:.2f}".replace(".", ",") + "): "
         f"{summary['jobseekers_with_a_strong_match']}")
     say(f"Vacatures met ten minste één kandidaat: {summary['vacancies_with_a_candidate']} van {len(vacancies)}")
     for sector, row in shortage.items():
@@ -111,6 +144,13 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
         say(f"\nWerkzoekende {e.query} (laatste beroep: {background})")
         say(str(e))
 
+    advice = _development_examples(tx, jobseekers, vacancies, to_work, by_person)
+    t_advice = time.perf_counter()
+    summary["seconds"]["advice"] = round(t_advice - t_match, 2)
+    for a in advice:
+        say("")
+        say("\n".join(a.lines()))
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     # the batch stage's writers: the files read back with skillmatch.batch and feed `skillmatch allocate`
@@ -120,8 +160,10 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
         write_results(out / name, result.indices, result.scores, result.query_ids, result.candidate_ids)
     with open(out / "explanations.txt", "w", encoding="utf-8") as f:
         f.write("\n\n".join(str(e) for e in examples) + "\n")
+    with open(out / "advice.txt", "w", encoding="utf-8") as f:
+        f.write("\n\n".join("\n".join(a.lines()) for a in advice) + "\n")
     summary["seconds"]["total"] = round(time.perf_counter() - t0, 2)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     say(f"\nResultaten geschreven naar {out}/ (matches_per_jobseeker.csv, matches_per_vacancy.csv, "
-        f"explanations.txt, summary.json) in {summary['seconds']['total']:.1f} s")
+        f"explanations.txt, advice.txt, summary.json) in {summary['seconds']['total']:.1f} s")
     return summary

@@ -292,13 +292,13 @@ class TrainingPlan:
     def describe(self) -> list[str]:
         """Dutch lines: one per module with dates, hours and price, then the totals."""
         lines = [
-            f"{k}. {title} ({start:%d-%m-%Y} tot {finish:%d-%m-%Y}; {hours:g} uur, {_euro(cost)})"
+            f"{k}. {title} ({start:%d-%m-%Y} tot {finish:%d-%m-%Y}; {hours:.0f} uur, {_euro(cost)})"
             for k, (title, start, finish, hours, cost) in enumerate(
                 zip(self.titles, self.starts, self.finishes, self.module_hours, self.module_cost_eur), 1)
         ]
-        total = f"Totaal: {self.hours:g} uur, {_euro(self.cost_eur)}; sluit {self.gap_covered:.0%} van het tekort"
+        total = f"Totaal: {self.hours:.0f} uur, {_euro(self.cost_eur)}; sluit {self.gap_covered:.0%} van het tekort"
         if self.hours_exempted:
-            total += f"; {self.hours_exempted:g} uur vrijstelling"
+            total += f"; {self.hours_exempted:.0f} uur vrijstelling"
         if self.uplift is not None:
             total += f"; matchscore +{self.uplift:.2f}"
         return lines + [total]
