@@ -317,6 +317,7 @@ def sketch_call(path: str, a, b, k: int, threads: int):
 
     spec = importlib.util.spec_from_file_location("dense_topk_sketch", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # numba's cache finds a function's module by name
     spec.loader.exec_module(module)
 
     def run():

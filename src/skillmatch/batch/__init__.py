@@ -57,7 +57,14 @@ _EXPORTS = {
     "allocate_caseload": "allocate",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [  # noqa: RUF022  (sorted by name, as the _EXPORTS keys)
+    "Allocation", "Assignment", "Chunk", "Congestion", "ErrorWriter", "Manifest", "Progress", "RESULT_COLUMNS",
+    "ReadReport", "RecordReader", "RecordWriter", "ResultReader", "ResultRecord", "ResultWriter", "RunSummary",
+    "TopK", "allocate_caseload", "concatenate_parts", "congestion", "encode_problems", "file_format",
+    "optimal_assignment", "part_path", "read_jobseekers", "read_records", "read_results", "read_topk",
+    "read_vacancies", "record_columns", "run_match", "stable_assignment", "write_assignments", "write_part",
+    "write_records", "write_results",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -83,6 +90,8 @@ if TYPE_CHECKING:  # pragma: no cover
         optimal_assignment,
         stable_assignment,
     )
+    from .manifest import Manifest
+    from .progress import Progress
     from .readers import (
         RESULT_COLUMNS,
         Chunk,
@@ -99,8 +108,6 @@ if TYPE_CHECKING:  # pragma: no cover
         read_vacancies,
         record_columns,
     )
-    from .manifest import Manifest
-    from .progress import Progress
     from .run import RunSummary, run_match
     from .writers import (
         ErrorWriter,

@@ -88,7 +88,7 @@ import json
 import math
 import re
 import typing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -101,6 +101,7 @@ from ..models import Evidence, GeoPoint, Jobseeker, Requirement, SkillClaim, Vac
 from ..problems import InputError, Problem, closest
 
 R = TypeVar("R", bound=BaseModel)
+T = TypeVar("T")  # a chunk also carries result records, which are not models
 ErrorSink = Callable[[Problem], None]
 
 PARQUET_HINT = 'reading and writing Parquet needs pyarrow: pip install "skillmatch[parquet]"'
@@ -270,7 +271,7 @@ def split_items(value: str, sep: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Chunk(Generic[R]):
+class Chunk(Generic[T]):
     """Up to ``chunk_size`` valid records in file order, with the line of each.
 
     ``number`` counts chunks from 0; ``lines[i]`` is the 1-based line (CSV: the line where
@@ -278,13 +279,13 @@ class Chunk(Generic[R]):
     """
 
     number: int
-    records: list[R]
+    records: list[T]
     lines: list[int]
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def __iter__(self) -> Iterator[tuple[int, R]]:
+    def __iter__(self) -> Iterator[tuple[int, T]]:
         return iter(zip(self.lines, self.records))
 
 
@@ -687,7 +688,7 @@ class _Cells:
         if kind in ("skills", "requirements"):
             items = split_items(value, ";")
             raw.items[column.name] = items
-            return [parse_skill_item(item, kind) for item in items]  # type: ignore[arg-type]
+            return [parse_skill_item(item, kind) for item in items]
         if kind == "mapping":
             return self._mapping(value)
         if kind == "json" and value[:1] in "[{":
@@ -755,7 +756,7 @@ def _validation_problems(error: ValidationError, raw: _Raw, model: type[BaseMode
                 message = f"item {loc[1] + 1}" + (f", {'.'.join(map(str, loc[2:]))}" if len(loc) > 2 else "") \
                           + f": {message}"
             elif raw.cells.get(name or "") not in (None, ""):
-                value = raw.cells[name]
+                value = raw.cells[name or ""]
             if name is not None and path != name and not items:
                 message = f"{path}: {message}"
         if not isinstance(value, (str, int, float, bool)) or value is None:
@@ -765,7 +766,7 @@ def _validation_problems(error: ValidationError, raw: _Raw, model: type[BaseMode
     return problems
 
 
-def _message(err: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+def _message(err: Mapping[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     kind = err.get("type")
     if kind == "extra_forbidden":
         known = list(model.model_fields) if len(loc) == 1 else []
@@ -967,7 +968,7 @@ class _TaxonomyCheck:
                 out.append((line, fixed))
         return out
 
-    def _values(self, record: BaseModel) -> Iterator[tuple[str, str]]:
+    def _values(self, record: BaseModel) -> Iterator[tuple[Literal["skill", "occupation"], str]]:
         for name in self.skill_fields:
             for item in getattr(record, name):
                 yield "skill", item.skill
@@ -975,7 +976,7 @@ class _TaxonomyCheck:
             yield "occupation", record.occupation  # type: ignore[attr-defined]
 
     def _resolve_new(self, pending: list[tuple[int, R]]) -> None:
-        new: dict[str, dict[str, int]] = {"skill": {}, "occupation": {}}
+        new: dict[Literal["skill", "occupation"], dict[str, int]] = {"skill": {}, "occupation": {}}
         for line, record in pending:
             for kind, value in self._values(record):
                 if not self._known(kind, value) and not looks_like_id(value) and (kind, value) not in self.resolved:
@@ -988,7 +989,7 @@ class _TaxonomyCheck:
                 best = res.best
                 if best is None or best.score < self.reader.min_label_score:
                     outcome = LabelOutcome(text, kind, "unresolved", None, best.label if best else None,
-                                           best.score if best else 0.0, line)  # type: ignore[arg-type]
+                                           best.score if best else 0.0, line)
                 else:
                     status = "ambiguous" if res.ambiguous else "resolved"
                     outcome = LabelOutcome(text, kind, status, best.id, best.label,  # type: ignore[arg-type]

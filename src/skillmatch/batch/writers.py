@@ -34,6 +34,7 @@ per part, as the streaming writer has per chunk.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -324,10 +325,8 @@ def concatenate_parts(parts: Sequence[str | Path], out: str | Path, *, explanati
 
 def _remove_if_empty(folder: Path | None) -> None:
     if folder is not None and folder.name.endswith(".parts"):
-        try:
+        with contextlib.suppress(OSError):  # not empty: something else lives there
             folder.rmdir()
-        except OSError:
-            pass
 
 
 # --- the result writer ----------------------------------------------------------------------------
@@ -414,7 +413,7 @@ class ResultWriter:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._tmp = _temporary_name(self.path)
-            self._file = open(self._tmp, "wb")
+            self._file = open(self._tmp, "wb")  # noqa: SIM115  (the writer owns it until close or abort)
             if self.format.kind == "csv":
                 header = _result_header(self.explanations)
                 self._file.write(_gzip(header) if self.format.gzip else header)
@@ -451,10 +450,8 @@ class ResultWriter:
             return
         self._closed = True
         if self._parquet is not None:
-            try:
+            with contextlib.suppress(Exception):  # the stream is being thrown away
                 self._parquet.close()
-            except Exception:  # the stream is being thrown away
-                pass
         if self._file is not None:
             self._file.close()
         if self._tmp is not None:
@@ -510,7 +507,7 @@ class ErrorWriter:
     def __init__(self, path: str | Path, *, append: bool = False, flush_every: int = 1000):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a" if append else "w", encoding="utf-8", newline="\n")
+        self._file = open(self.path, "a" if append else "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         self.count = 0
         self.flush_every = max(1, flush_every)
 
@@ -588,7 +585,7 @@ class RecordWriter:
         self.count = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = _temporary_name(self.path)
-        self._file: IO[bytes] = open(self._tmp, "wb")
+        self._file: IO[bytes] = open(self._tmp, "wb")  # noqa: SIM115  (owned until close or abort)
         self._parquet: Any = None
         if self.format.kind == "csv":
             self._put(_csv_line([c.name for c in self.columns]).encode("utf-8"))
