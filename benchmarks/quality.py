@@ -101,7 +101,7 @@ from quality_profiles import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = Path(os.environ.get("SKILLMATCH_DATA") or REPO.parent / "shared" / "data")
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "quality.json"
 ESCO_DIR, DUTCH_DIR = "esco-v1.1.1", "esco-v1.1.1-nl"
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -52,7 +53,7 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = Path(os.environ.get("SKILLMATCH_DATA") or REPO.parent / "shared" / "data")
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "transitions_esco.json"
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95, 99)
 RULE_PERCENTILE = 10

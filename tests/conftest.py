@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("SKILLMATCH_DATA") or REPO_ROOT.parent / "shared" / "data")  # ESCO, CompetentNL
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,8 +46,8 @@ def shipped():
 def shared_data() -> Path:
     """``../shared/data`` next to the repository; the test is skipped when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"../shared/data is absent: the real reference data (ESCO, CompetentNL) is expected at "
-                    f"{SHARED_DATA}")
+        pytest.skip(f"the real reference data (ESCO, CompetentNL) is absent: expected at "
+                    f"{SHARED_DATA} (set SKILLMATCH_DATA to the folder that holds esco-v1.1.1/)")
     return SHARED_DATA
 
 

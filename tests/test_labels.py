@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import skillmatch
 from skillmatch.labels import LabelIndex, normalise
 from skillmatch.problems import InputError
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(os.environ.get("SKILLMATCH_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
 @pytest.fixture(scope="module")
@@ -66,17 +67,17 @@ def test_batch_equals_one_by_one(index):
 
 
 def test_errors(index):
-    with pytest.raises(InputError, match="kind: expected one of"):
+    with pytest.raises(InputError, match="field 'kind': expected one of"):
         index.resolve("x", kind="module")
-    with pytest.raises(InputError, match="limit: expected a positive integer"):
+    with pytest.raises(InputError, match="field 'limit': expected an integer >= 1"):
         index.resolve("x", limit=0)
     with pytest.raises(InputError, match="expected strings"):
         index.resolve_many(["x", 3])
-    with pytest.raises(InputError, match="kinds must be among"):
+    with pytest.raises(InputError, match="field 'kinds': expected a list of kinds among"):
         LabelIndex(skillmatch.load_taxonomy(), kinds=("modules",))
 
 
-@pytest.mark.skipif(not (SHARED / "esco-v1.1.1").is_dir(), reason="../shared/data/esco-v1.1.1 is absent")
+@pytest.mark.skipif(not (SHARED / "esco-v1.1.1").is_dir(), reason=f"ESCO v1.1.1 is absent at {SHARED / 'esco-v1.1.1'} (set SKILLMATCH_DATA)")
 def test_a_batch_against_the_full_esco_label_set():
     tx = skillmatch.load_taxonomy(SHARED / "esco-v1.1.1", dutch=SHARED / "esco-v1.1.1-nl")
     index = LabelIndex(tx)

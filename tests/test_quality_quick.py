@@ -10,6 +10,7 @@ source occupation clearly more often than coverage alone.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "benchmarks" / "quality.py"
-DATA = REPO.parent / "shared" / "data"
+DATA = Path(os.environ.get("SKILLMATCH_DATA") or REPO.parent / "shared" / "data")
 
 pytestmark = pytest.mark.benchmark
 
@@ -34,7 +35,7 @@ def _load_script():
 @pytest.fixture(scope="module")
 def quick_report():
     if not (DATA / "esco-v1.1.1").is_dir():
-        pytest.skip(f"ESCO v1.1.1 data not found at {DATA / 'esco-v1.1.1'} (see ../shared/data/README.md)")
+        pytest.skip(f"ESCO v1.1.1 data not found at {DATA / 'esco-v1.1.1'} (set SKILLMATCH_DATA to the folder that holds esco-v1.1.1/)")
     return _load_script().main(["--quick", "--data", str(DATA), "--out", "-"])
 
 
