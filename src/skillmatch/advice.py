@@ -24,6 +24,7 @@ import numpy as np
 from .match import Explanation, Matcher
 from .match.explain import BANDS
 from .models import Jobseeker, Vacancy
+from .params import Boolean, Instance, Integer, OneOf, check_params
 from .problems import InputError
 from .taxonomy import Taxonomy
 
@@ -32,14 +33,27 @@ STRONG = BANDS[0][0]  # a match in the "sterk" band needs no plan to be worth ap
 TEXTS = {
     "nl": {"person": "Werkzoekende", "occupation": "laatste beroep", "unknown": "onbekend", "matches": "Beste matches",
            "none": "geen passende vacatures binnen de filters", "target": "Doel", "gap": "Wat ontbreekt",
-           "no_gap": "niets: het profiel dekt alle eisen", "plans": "Scholingsplannen", "no_plan": "geen plan gevonden",
+           "no_gap": "niets: het profiel dekt alle eisen", "plans": "Scholingsplannen", "plan": "Plan", "no_plan": "geen plan gevonden",
            "unlocks": "Wat opent de meeste vacatures", "routes": "Ontwikkelroutes",
            "transitions": "Overstappen naar cruciale sectoren", "no_route": "geen route gevonden"},
     "en": {"person": "Jobseeker", "occupation": "last occupation", "unknown": "unknown", "matches": "Best matches",
            "none": "no fitting vacancies within the filters", "target": "Target", "gap": "What is missing",
            "no_gap": "nothing: the profile covers every requirement", "plans": "Training plans",
-           "no_plan": "no plan found", "unlocks": "What opens the most vacancies", "routes": "Development routes",
+           "plan": "Plan", "no_plan": "no plan found", "unlocks": "What opens the most vacancies", "routes": "Development routes",
            "transitions": "Moves into crucial sectors", "no_route": "no route found"},
+}
+
+
+#: The options of :func:`advise`, checked at once.
+PARAMETERS = {
+    "person": Instance((Jobseeker,), "a Jobseeker"),
+    "k": Integer(1, None),
+    "minimise": OneOf(("hours", "eur")),
+    "plans": Boolean(),
+    "unlocks": Boolean(),
+    "routes": Boolean(),
+    "transitions": Boolean(),
+    "lang": OneOf(("nl", "en")),
 }
 
 
@@ -72,9 +86,11 @@ class Advice:
         if self.plans is not None:
             out.append(f"  {t['plans']}:")
             if not self.plans.plans:
-                out += [f"    {t['no_plan']}"] + [f"    {note}" for note in self.plans.notes]
+                out.append(f"    {t['no_plan']}")
             for i, plan in enumerate(self.plans.plans, 1):
-                out += [f"    {i}. " + plan.describe()[0].split(". ", 1)[-1]] + [f"       {x}" for x in plan.describe()[1:]]
+                *modules, total = plan.describe()
+                out += [f"    {t['plan']} {i}: {total.split(': ', 1)[-1]}"] + [f"      {x}" for x in modules]
+            out += [f"    {note}" for note in self.plans.notes]
         if self.unlocks is not None and (self.unlocks.options or self.unlocks.sets):
             out.append(f"  {t['unlocks']}:")
             out += [f"    {line}" for line in self.unlocks.describe()]
@@ -135,6 +151,9 @@ def advise(taxonomy: Taxonomy, person: Jobseeker, *, vacancies: Sequence[Vacancy
     """
     from .recommend import plan_for
 
+    check_params("advise", PARAMETERS, {"person": person, "k": k, "minimise": minimise, "plans": plans,
+                                        "unlocks": unlocks, "routes": routes, "transitions": transitions,
+                                        "lang": lang})
     matches: tuple[Explanation, ...] = ()
     vacancy_by_id = {v.id: v for v in vacancies or ()}
     if vacancies:

@@ -720,6 +720,10 @@ def _congestion(res: _Results, capacities: Any) -> dict[str, Any]:
         if capacities.shape != (m,) or (capacities.size and not np.issubdtype(capacities.dtype, np.integer)):
             raise InputError([Problem(f"expected {m} integers (one per candidate), got shape {capacities.shape} "
                                       f"and dtype {capacities.dtype}", where="audit", field="capacities")])
+        if m and capacities.min() < 0:
+            at = int(np.argmin(capacities))
+            raise InputError([Problem(f"expected numbers of positions >= 0, found {int(capacities[at])} for candidate "
+                                      f"{res.candidate_ids[at]!r}", where="audit", field="capacities")])
     return {"top_k": congestion(exposure(res.indices, m), capacities, name="top_k"),
             "top_1": congestion(exposure(res.indices, m, depth=1), capacities, name="top_1")}
 

@@ -242,6 +242,16 @@ def _records(path: str, kind: str, tx, *, wanted: list[str] | None = None) -> li
     return records
 
 
+def _people(args) -> tuple[Any, list]:
+    """The jobseekers ``recommend`` and ``paths`` advise: ``--person`` ids, else the first ``--limit`` (>= 1)."""
+    from .params import Integer, check_params
+    from .taxonomy import load_taxonomy
+
+    limit = check_params(f"skillmatch {args.command}", {"limit": Integer(1, None)}, {"limit": args.limit})["limit"]
+    tx = load_taxonomy(args.taxonomy)
+    return tx, _records(args.jobseekers, "jobseekers", tx, wanted=args.person)[:limit]
+
+
 def _print_advice(advice: list, as_json: bool) -> None:
     if as_json:
         print(json.dumps([a.to_dict() for a in advice], ensure_ascii=False, indent=1))
@@ -253,10 +263,8 @@ def _cmd_recommend(args) -> int:
     from .advice import advise
     from .match import Matcher
     from .recommend import Catalogue
-    from .taxonomy import load_taxonomy
 
-    tx = load_taxonomy(args.taxonomy)
-    people = _records(args.jobseekers, "jobseekers", tx, wanted=args.person)[: args.limit]
+    tx, people = _people(args)
     vacancies = _records(args.vacancies, "vacancies", tx) if args.vacancies else None
     matcher = Matcher(tx, lang=args.lang).fit(vacancies) if vacancies else None
     catalogue = Catalogue.from_taxonomy(tx)
@@ -269,10 +277,8 @@ def _cmd_recommend(args) -> int:
 def _cmd_paths(args) -> int:
     from .advice import advise
     from .recommend import Catalogue, RouteGraph
-    from .taxonomy import load_taxonomy
 
-    tx = load_taxonomy(args.taxonomy)
-    people = _records(args.jobseekers, "jobseekers", tx, wanted=args.person)[: args.limit]
+    tx, people = _people(args)
     catalogue = Catalogue.from_taxonomy(tx)
     graph = RouteGraph.build(tx, catalogue=catalogue)
     routes = args.occupation is not None or args.sector is not None

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .batch.writers import write_records, write_results
+from .batch.writers import folder_problem, write_records, write_results
 from .caseload import DEFAULT_REGION, generate_caseload
 from .match import Matcher, MatchResult
 from .match.explain import BANDS
@@ -82,12 +82,41 @@ def _development_examples(tx: Taxonomy, jobseekers: list, vacancies: list, match
     return out
 
 
+#: What the demo writes into ``out``: a folder holding anything else is not the demo's to overwrite.
+OUTPUT_FILES = ("jobseekers.jsonl", "vacancies.jsonl", "matches_per_jobseeker.csv", "matches_per_vacancy.csv",
+                "explanations.txt", "advice.txt", "summary.json")
+
+
+def check_out(out: str | Path) -> Path:
+    """``out`` as a folder the demo may write into: new, empty, or holding only an earlier demo's files.
+
+    Checked before the demo runs, so that a bad ``--out`` costs nothing and a user's own
+    files (``--out .`` in a project folder) are never overwritten.
+    """
+    from .problems import InputError, Problem
+
+    out = Path(out)
+    why = folder_problem(out / OUTPUT_FILES[0])
+    if out.exists() and not out.is_dir():
+        why = f"{out} is a file; expected a folder"
+    if why is not None:
+        raise InputError([Problem(f"cannot write the results here: {why}", where=str(out), field="out")])
+    others = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES) if out.is_dir() else []
+    if others:
+        shown = ", ".join(repr(n) for n in others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise InputError([Problem(f"the folder holds files the demo did not write ({shown}); the demo writes "
+                                  f"{', '.join(OUTPUT_FILES)} and overwrites them: choose a new or empty folder",
+                                  where=str(out), field="out")])
+    return out
+
+
 def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, n_jobseekers: int = 3000,
              n_vacancies: int = 1500, k: int = 10, seed: int = 0, out: str | Path = "skillmatch-demo",
              stream: TextIO | None = None) -> dict:
     """Run the demo; returns the summary that is also printed and written to ``out/summary.json``."""
     import sys
 
+    out = check_out(out)
     stream = stream or sys.stdout
     say = lambda *parts: print(*parts, file=stream, flush=True)  # noqa: E731
     t0 = time.perf_counter()
@@ -151,7 +180,6 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
         say("")
         say("\n".join(a.lines()))
 
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     # the batch stage's writers: the files read back with skillmatch.batch and feed `skillmatch allocate`
     write_records(out / "jobseekers.jsonl", jobseekers)

@@ -25,12 +25,27 @@ from typing import Literal
 
 import numpy as np
 
+from .params import Instance, Integer, Number, OneOf, Optional, Strings, check_params
 from .problems import InputError
 from .taxonomy import Taxonomy
 
 Kind = Literal["skill", "occupation"]
 _KINDS = ("skill", "occupation")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+#: The arguments of :class:`LabelIndex`, checked when it is built.
+PARAMETERS = {
+    "taxonomy": Instance((Taxonomy,), "a skillmatch Taxonomy"),
+    "kinds": Strings("a list of kinds", non_empty=True, choices=_KINDS),
+    "languages": Strings("a list of languages", non_empty=True, choices=("nl", "en")),
+    "shortlist": Integer(1, None),
+}
+#: The options of :meth:`LabelIndex.resolve_many` (``kind`` must also be one of the index's kinds).
+RESOLVE = {
+    "limit": Integer(1, None),
+    "kind": Optional(OneOf(_KINDS)),
+    "margin": Number(0.0, 100.0),
+}
 
 
 def normalise(text: str) -> str:
@@ -80,13 +95,9 @@ class LabelIndex:
 
     def __init__(self, taxonomy: Taxonomy, kinds: Iterable[str] = _KINDS, languages: Iterable[str] = ("nl", "en"),
                  shortlist: int = 40):
-        kinds, languages = tuple(kinds), tuple(languages)
-        bad = [k for k in kinds if k not in _KINDS] + [x for x in languages if x not in ("nl", "en")]
-        if bad or not kinds or not languages:
-            raise InputError(f"LabelIndex: kinds must be among {list(_KINDS)} and languages among ['nl', 'en'], "
-                             f"got kinds={list(kinds)}, languages={list(languages)}")
-        if shortlist < 1:
-            raise InputError(f"LabelIndex shortlist: expected a positive integer, got {shortlist!r}")
+        p = check_params("LabelIndex", PARAMETERS, {"taxonomy": taxonomy, "kinds": kinds, "languages": languages,
+                                                    "shortlist": shortlist})
+        kinds, languages, shortlist = p["kinds"], p["languages"], p["shortlist"]
         self.taxonomy = taxonomy
         self.kinds = kinds
         self.shortlist = shortlist
@@ -145,11 +156,13 @@ class LabelIndex:
             raise InputError("texts: expected a list of strings, got one string; use resolve() for a single text")
         texts = list(texts)
         if any(not isinstance(t, str) for t in texts):
-            raise InputError("texts: expected strings")
-        if kind is not None and kind not in self.kinds:
-            raise InputError(f"kind: expected one of {list(self.kinds)} or None, got {kind!r}")
-        if limit < 1:
-            raise InputError(f"limit: expected a positive integer, got {limit!r}")
+            raise InputError("texts: expected strings, found " + next(type(t).__name__ for t in texts
+                                                                       if not isinstance(t, str)))
+        p = check_params("resolve", {**RESOLVE, "kind": Optional(OneOf(tuple(self.kinds)))},
+                         {"limit": limit, "kind": kind, "margin": margin})
+        limit, margin = p["limit"], p["margin"]
+        if not texts:
+            return []
         keys = [normalise(t) for t in texts]
         shortlist, _ = self._index.query(self._vectorizer.transform(keys), self.shortlist)
         kind_code = None if kind is None else _KINDS.index(kind)

@@ -14,9 +14,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-Level = Annotated[int, Field(ge=1, le=5, description="1 basis … 5 expert; 3 = bekwaam")]
+
+def _not_a_bool(value: object) -> object:
+    """``True`` is not the level 1 nor one position, as pydantic's lax mode would take it."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got True or False")
+    return value
+
+
+# Numbers that refuse booleans (NaN and infinity are refused by every record's config). Each
+# is a top-level Annotated, so a field's annotation stays plain float or int for those who read it.
+Int = Annotated[int, BeforeValidator(_not_a_bool)]
+Float = Annotated[float, BeforeValidator(_not_a_bool)]
+OptionalInt = Annotated[int | None, BeforeValidator(_not_a_bool)]
+OptionalFloat = Annotated[float | None, BeforeValidator(_not_a_bool)]
+Level = Annotated[int, Field(ge=1, le=5, description="1 basis … 5 expert; 3 = bekwaam"), BeforeValidator(_not_a_bool)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 #: CompetentNL's three importance levels (essentieel, belangrijk, enigszins relevant).
@@ -51,14 +65,15 @@ Support = Literal["banenafspraak", "beschut-werk", "aanpassingen", "jobcoach", "
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # numbers are finite: NaN or infinity is no level, distance or budget
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class GeoPoint(_Record):
     """A WGS84 point in degrees."""
 
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Float = Field(ge=-90, le=90)
+    lon: Float = Field(ge=-180, le=180)
 
 
 # --- taxonomy records -------------------------------------------------------------------
@@ -74,7 +89,7 @@ class Concept(_Record):
     alt_labels_nl: tuple[str, ...] = ()
     alt_labels_en: tuple[str, ...] = ()
     broader: tuple[str, ...] = ()
-    level: int | None = Field(default=None, ge=0, le=9, description="depth in the hierarchy")
+    level: OptionalInt = Field(default=None, ge=0, le=9, description="depth in the hierarchy")
     riasec: str | None = None
     isced_f: str | None = None
     origin: str = ""
@@ -149,12 +164,12 @@ class TrainingModule(_Record):
     id: NonEmpty
     title: NonEmpty
     type: ModuleType
-    nlqf: int = Field(ge=0, le=8, description="NLQF level, 0 = entry level")
-    hours: float = Field(gt=0, description="total study load in hours")
-    cost_eur: float = Field(ge=0)
+    nlqf: Int = Field(ge=0, le=8, description="NLQF level, 0 = entry level")
+    hours: Float = Field(gt=0, description="total study load in hours")
+    cost_eur: Float = Field(ge=0)
     provider: str = ""
     delivery: tuple[Delivery, ...] = ()
-    starts_per_year: int = Field(default=1, ge=1, le=52)
+    starts_per_year: Int = Field(default=1, ge=1, le=52)
     regions: tuple[str, ...] = Field(default=(), description="region ids; empty = all regions")
     language_level: LanguageLevel | None = Field(
         default=None, description="Dutch CEFR level a participant needs to follow the module; None = no requirement")
@@ -176,11 +191,11 @@ class TrainingModule(_Record):
 
 
 class PathStep(_Record):
-    step: int = Field(ge=1)
+    step: Int = Field(ge=1)
     from_occupation: str | None = None
     to_occupation: NonEmpty
     modules: tuple[str, ...] = ()
-    months: float | None = Field(default=None, ge=0)
+    months: OptionalFloat = Field(default=None, ge=0)
 
 
 class DevelopmentPath(_Record):
@@ -215,11 +230,11 @@ class Vacancy(_Record):
     employer: str = ""
     region: str | None = Field(default=None, description="arbeidsmarktregio id")
     location: GeoPoint | None = None
-    hours_min: float = Field(default=0, ge=0, le=80, description="hours per week")
-    hours_max: float = Field(default=40, ge=0, le=80)
+    hours_min: Float = Field(default=0, ge=0, le=80, description="hours per week")
+    hours_max: Float = Field(default=40, ge=0, le=80)
     contract: Literal["vast", "tijdelijk", "uitzend", "oproep", "leerwerk", "zzp"] | None = None
     sector: str | None = None
-    positions: int = Field(default=1, ge=1)
+    positions: Int = Field(default=1, ge=1)
     offers: tuple[Support, ...] = Field(default=(), description="support the employer offers")
 
     @model_validator(mode="after")
@@ -249,9 +264,9 @@ class Jobseeker(_Record):
     occupation: str | None = Field(default=None, description="current or last occupation id")
     region: str | None = None
     location: GeoPoint | None = None
-    hours_min: float = Field(default=0, ge=0, le=80, description="hours per week wanted, at least")
-    hours_max: float = Field(default=40, ge=0, le=80)
-    max_travel_km: float | None = Field(default=None, gt=0)
+    hours_min: Float = Field(default=0, ge=0, le=80, description="hours per week wanted, at least")
+    hours_max: Float = Field(default=40, ge=0, le=80)
+    max_travel_km: OptionalFloat = Field(default=None, gt=0)
     support_needs: tuple[Support, ...] = ()
     tags: tuple[str, ...] = Field(default=(), description="target-group tags: jongere, anderstalig, ...")
     attributes: dict[str, str] = Field(default_factory=dict, description="never read by scoring")
@@ -259,10 +274,10 @@ class Jobseeker(_Record):
     language_level: LanguageLevel | None = Field(
         default=None, description="Dutch language level (CEFR); None = not known, and then the language level "
                                   "of modules is not checked")
-    study_hours_per_week: float = Field(
+    study_hours_per_week: Float = Field(
         default=8, gt=0, le=60, description="hours a week available for study; default 8 (one evening and a "
                                             "half-day of practice)")
-    budget_eur: float | None = Field(default=None, ge=0, description="most a training plan may cost in euros "
+    budget_eur: OptionalFloat = Field(default=None, ge=0, description="most a training plan may cost in euros "
                                                                      "(whoever pays); None = no limit")
     funding: tuple[str, ...] = Field(
         default=(), description="funding scheme ids the person can use (uwv-scholing, gemeente, sectorfonds, "

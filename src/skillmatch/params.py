@@ -114,6 +114,28 @@ class Instance(Spec):
 
 
 @dataclass(frozen=True)
+class Strings(Spec):
+    """A list, tuple or set of strings, returned as a tuple; never one string (whose characters would be taken
+    as the items: ``completed="urn:x"`` is not five module ids)."""
+
+    description: str = "a list of strings"
+    non_empty: bool = False
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        among = f" among {', '.join(repr(c) for c in self.choices)}" if self.choices is not None else ""
+        return f"{self.description}{among} (not one string){', at least one' if self.non_empty else ''}"
+
+    def check(self, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):
+            raise ValueError
+        if (self.non_empty and not value) or (self.choices is not None and not set(value) <= set(self.choices)):
+            raise ValueError
+        return tuple(value)
+
+
+@dataclass(frozen=True)
 class Optional(Spec):
     spec: Spec
 
@@ -163,8 +185,13 @@ def check_params(owner: str, table: Mapping[str, Spec], values: Mapping[str, Any
         try:
             out[name] = spec.check(value)
         except ValueError:
-            shown = repr(value) if not isinstance(value, (list, dict, tuple)) or len(repr(value)) < 80 \
-                else f"a {type(value).__name__} of {len(value)}"
+            inner = spec.spec if isinstance(spec, Optional) else spec
+            if isinstance(inner, Instance):  # the type is what is wrong; the value may be a person's record
+                shown = type(value).__name__
+            elif not isinstance(value, (list, dict, tuple)) or len(repr(value)) < 80:
+                shown = repr(value)
+            else:
+                shown = f"a {type(value).__name__} of {len(value)}"
             problems.append(Problem(f"expected {spec.expected}, got {shown}", where=owner, field=name))
     if problems:
         raise InputError(problems, summary=f"{len(problems)} invalid parameter(s) of {owner}")

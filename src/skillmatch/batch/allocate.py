@@ -52,6 +52,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..params import Number, check_params
 from ..problems import InputError
 
 UNASSIGNED = -1
@@ -154,6 +155,7 @@ class _Pairs:
 
 
 def _pairs(indices: Any, scores: Any, capacities: Any, min_score: float) -> _Pairs:
+    min_score = check_params("allocate", {"min_score": Number()}, {"min_score": min_score})["min_score"]
     indices = np.asarray(indices)
     scores = np.asarray(scores)
     capacities = np.asarray(capacities)
@@ -431,6 +433,8 @@ def allocate_caseload(indices, scores, capacities, *, methods: tuple[str, ...] =
 
     Parameters as for :func:`optimal_assignment`; ``methods`` picks the assignments.
     """
+    if isinstance(methods, str) or not methods:  # "optimal" is one method, not seven letters
+        raise InputError(f"methods: expected 'optimal' and/or 'stable' in a list or tuple, got {methods!r}")
     unknown = [m for m in methods if m not in ("optimal", "stable")]
     if unknown:
         raise InputError(f"methods: expected 'optimal' and/or 'stable', got {unknown}")

@@ -88,6 +88,7 @@ import json
 import math
 import re
 import typing
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -406,7 +407,7 @@ class _Lines:
         self.number = 0
 
     def __iter__(self) -> Iterator[str]:
-        for number, raw in enumerate(self.raw, 1):
+        for number, raw in enumerate(self._read(), 1):
             self.number = number
             if number == 1:
                 _check_not_utf16(raw, self.where)
@@ -417,6 +418,20 @@ class _Lines:
             except UnicodeDecodeError as e:
                 self.bad[number] = _undecodable(raw, e, self.where, number)
                 yield raw.decode("utf-8", "replace")
+
+    def _read(self) -> Iterator[bytes]:
+        """The raw lines; a damaged or cut-short gzip file is an error naming the file and the last line read."""
+        lines = iter(self.raw)
+        while True:
+            try:
+                raw = next(lines)
+            except StopIteration:
+                return
+            except (OSError, EOFError, zlib.error) as exc:
+                after = f" after line {self.number}" if self.number else ""
+                raise InputError([Problem(f"cannot be read{after}: {exc} (a damaged or cut-short gzip file?)",
+                                          where=self.where)]) from None
+            yield raw
 
     def problems_between(self, first: int, last: int) -> list[Problem]:
         return [self.bad.pop(n) for n in range(first, last + 1) if n in self.bad]
@@ -482,6 +497,10 @@ def _jsonl_records(lines: _Lines, where: str) -> Iterator[_Raw]:
         except json.JSONDecodeError as e:
             yield _Raw(number, None, [Problem(f"not valid JSON: {e.msg} at column {e.colno}", where=where,
                                               line=number)])
+            continue
+        except (ValueError, RecursionError) as e:  # an integer of more than 4,300 digits; nesting too deep to parse
+            why = "nested too deeply" if isinstance(e, RecursionError) else "a number too long to read"
+            yield _Raw(number, None, [Problem(f"not valid JSON: {why}", where=where, line=number)])
             continue
         if not isinstance(data, dict):
             yield _Raw(number, None, [Problem(f"expected a JSON object, found {_json_type(data)}", where=where,

@@ -44,6 +44,7 @@ from ..problems import InputError, Problem
 from .manifest import Manifest, check_part, describe_input, manifest_path, remove_quietly, sha256_file
 from .progress import Clock, Progress, ProgressCallback, progress_display
 from .readers import ReadReport, RecordReader, file_format, import_pyarrow
+from .writers import folder_problem
 
 #: direction -> (what the queries are, what the candidates are)
 DIRECTIONS = {"jobseekers": ("jobseekers", "vacancies"), "vacancies": ("vacancies", "jobseekers")}
@@ -269,21 +270,31 @@ def vectorise_chunk(taxonomy: Any, kind: str, records: Sequence[Any], lines: Seq
     the taxonomy does not have, say) is reported per record with its line, and the chunk
     is vectorised again without those records rather than failing as a whole.
     """
-    from ..vectorize import people, work
+    from ..vectorize import PeopleBatch, people, work
 
     make = people if kind == "jobseekers" else work
+    line_of = {r.id: line for r, line in zip(records, lines)}
     try:
-        return make(taxonomy, records, where=where), 0
+        batch, left_out = make(taxonomy, records, where=where), 0
     except InputError as exc:
         bad = {p.record for p in exc.problems if p.record is not None}
         if not bad or any(p.record is None for p in exc.problems):
             raise
-        line_of = {r.id: line for r, line in zip(records, lines)}
         for p in exc.problems:
             sink(Problem(p.message, where=where, line=line_of.get(p.record), record=p.record, field=p.field,
                          value=p.value))
         kept = [r for r in records if r.id not in bad]
-        return make(taxonomy, kept, where=where), len(records) - len(kept)
+        batch, left_out = make(taxonomy, kept, where=where), len(records) - len(kept)
+    # a record with nothing to match on is valid but can never be in a result: say so, rather than lose it silently
+    if isinstance(batch, PeopleBatch):
+        rows, field, why = batch.held, "skills", "no skills: nothing to match on, so this jobseeker is in no result"
+    else:
+        rows, field, why = batch.importance, "requirements", ("no requirements (nor any from its occupation): nothing "
+                                                              "to match on, so this vacancy is in no result")
+    for i in np.flatnonzero(np.diff(rows.indptr) == 0):
+        rid = batch.ids[i]
+        sink(Problem(why, where=where, line=line_of.get(rid), record=rid, field=field, severity="warning"))
+    return batch, left_out
 
 
 def concat_batches(batches: Sequence[Any]) -> Any:
@@ -542,6 +553,10 @@ def _run(jobseekers: Any, vacancies: Any, out: Any, *, direction: Any, k: Any, t
     if p["errors_path"] is not None and p["errors_path"].resolve() in (out.resolve(), query_path.resolve(),
                                                                        cand_path.resolve()):
         raise InputError(f"errors_path: {p['errors_path']} is an input or the output; choose another file")
+    for name, target in (("out", out), ("errors_path", p["errors_path"])):  # before the work, not after it
+        why = None if target is None else folder_problem(target)
+        if why is not None:
+            raise InputError([Problem(f"cannot write the file here: {why}", where=str(target), field=name)])
     file_format(query_path)
     file_format(cand_path)
     inputs = {"queries": describe_input(query_path, query_kind), "candidates": describe_input(cand_path, cand_kind)}
@@ -578,7 +593,8 @@ def _run(jobseekers: Any, vacancies: Any, out: Any, *, direction: Any, k: Any, t
     cand_reader = RecordReader(cand_path, _model(cand_kind), errors=cand_problems, **reader_options)
     batches, left_out = [], 0
     for chunk in cand_reader:
-        b, dropped = vectorise_chunk(tx, cand_kind, chunk.records, chunk.lines, str(cand_path), cand_problems)
+        b, dropped = vectorise_chunk(tx, cand_kind, chunk.records, chunk.lines, str(cand_path),
+                                     _counted(cand_problems, cand_reader))
         left_out += dropped
         if len(b):
             batches.append(b)
@@ -631,7 +647,7 @@ def _run(jobseekers: Any, vacancies: Any, out: Any, *, direction: Any, k: Any, t
                 report("match")
                 continue
             b, dropped = vectorise_chunk(tx, query_kind, chunk.records, chunk.lines, str(query_path),
-                                         chunk_problems)
+                                         _counted(chunk_problems, reader))
             counts.rejected_extra += dropped
             part, n_problems, size, digest = chunk_problems.publish(f"errors-{number:06d}.jsonl")
             meta: dict[str, Any] = {
@@ -679,6 +695,16 @@ def _run(jobseekers: Any, vacancies: Any, out: Any, *, direction: Any, k: Any, t
     return RunSummary(out, p["errors_path"], manifest.path, p["direction"], query_report, cand_report, len(index),
                       counts.rows, counts.chunks, counts.resumed, counts.problems, min(p["k"], len(index)),
                       {key: round(v, 3) for key, v in counts.seconds.items()}, getattr(ranker, "info", None))
+
+
+def _counted(sink: Callable[[Problem], None], reader: RecordReader) -> Callable[[Problem], None]:
+    """``sink``, counting the warnings of vectorising in the reader's report (its errors are counted by
+    :func:`_adjusted`, with the records they leave out)."""
+    def note(problem: Problem) -> None:
+        if problem.severity == "warning":
+            reader.report.n_warnings += 1
+        sink(problem)
+    return note
 
 
 def _model(kind: str) -> Any:

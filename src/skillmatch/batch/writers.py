@@ -90,6 +90,26 @@ def _publish(tmp: Path, path: Path) -> None:
     _fsync_folder(path.parent)
 
 
+def folder_problem(path: str | Path) -> str | None:
+    """Why no file can be written at ``path``: it is a folder, or a folder above it is a file
+    (``/dev/null/x``); None when it can be tried."""
+    path = Path(path)
+    if path.is_dir():
+        return f"{path} is a folder; expected a file name"
+    for parent in path.parents:  # the nearest that exists decides
+        if parent.exists():
+            return None if parent.is_dir() else f"{parent} is not a folder"
+    return None
+
+
+def make_folder_for(path: Path) -> None:
+    """Make the folder a file is written into; an error naming ``path`` when that cannot be (``/dev/null/x``)."""
+    why = folder_problem(path)
+    if why is not None:
+        raise InputError([Problem(f"cannot write the file here: {why}", where=str(path))])
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
     """Write ``path`` through ``write(file)`` so that it appears complete or not at all.
 
@@ -97,7 +117,7 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path
     and the file is renamed onto ``path`` (an atomic replace on POSIX and Windows).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder_for(path)
     tmp = _temporary_name(path)
     try:
         with open(tmp, "wb") as f:
@@ -411,7 +431,7 @@ class ResultWriter:
 
     def _stream(self) -> IO[bytes]:
         if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder_for(self.path)
             self._tmp = _temporary_name(self.path)
             self._file = open(self._tmp, "wb")  # noqa: SIM115  (the writer owns it until close or abort)
             if self.format.kind == "csv":
@@ -506,7 +526,7 @@ class ErrorWriter:
 
     def __init__(self, path: str | Path, *, append: bool = False, flush_every: int = 1000):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder_for(self.path)
         self._file = open(self.path, "a" if append else "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         self.count = 0
         self.flush_every = max(1, flush_every)
@@ -583,7 +603,7 @@ class RecordWriter:
         self.model = model
         self.columns = record_columns(model)
         self.count = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder_for(self.path)
         self._tmp = _temporary_name(self.path)
         self._file: IO[bytes] = open(self._tmp, "wb")  # noqa: SIM115  (owned until close or abort)
         self._parquet: Any = None

@@ -119,6 +119,11 @@ class Catalogue:
     @classmethod
     def from_taxonomy(cls, taxonomy: Taxonomy, *, anchor: date = DEFAULT_ANCHOR) -> Catalogue:
         """The taxonomy's modules, with its regions and concepts as the vocabularies."""
+        from ..taxonomy import Taxonomy as _Taxonomy
+
+        if not isinstance(taxonomy, _Taxonomy):
+            raise InputError([Problem(f"expected a skillmatch Taxonomy, got {type(taxonomy).__name__}",
+                                      where="Catalogue.from_taxonomy", field="taxonomy")])
         return cls.from_modules(taxonomy.modules, taxonomy.concepts.ids, regions=[r.id for r in taxonomy.regions],
                                 concept_labels=taxonomy.concepts.pref_nl, anchor=anchor)
 
@@ -218,6 +223,9 @@ class Catalogue:
 
     def module_indices(self, ids: Iterable[str], *, where: str = "modules", field: str | None = None) -> np.ndarray:
         """Positions of module ``ids`` (int64); an :class:`InputError` naming every unknown id."""
+        if isinstance(ids, str):  # its characters are not module ids
+            raise InputError([Problem(f"expected a list of module ids, got one string {ids!r}", where=where,
+                                      field=field)])
         ids = list(ids)
         problems = [
             Problem(f"module {m!r} is not in the catalogue{_hint(m, self.ids)}", where=where, field=field, value=m)

@@ -309,6 +309,11 @@ def gap_for(
         Importance weights (somewhat, important, essential).
     """
     held_i, held_l = effective if effective is not None else held_row(taxonomy, jobseeker)
+    columns = np.asarray(held_i)
+    if columns.size and (columns.min() < 0 or columns.max() >= taxonomy.n_concepts):  # levels are checked below
+        bad = int(columns[(columns < 0) | (columns >= taxonomy.n_concepts)][0])
+        raise InputError([Problem(f"expected concept indices from 0 to {taxonomy.n_concepts - 1}, found {bad} (levels "
+                                  "of another taxonomy?)", where="gap_for", record=jobseeker.id, field="effective")])
     req_i, req_c, req_l, target_id = requirement_row(taxonomy, target)
     return gap_from_arrays(held_i, held_l, req_i, req_c, req_l, weights=weights, target=target_id,
                            person=jobseeker.id)

@@ -104,7 +104,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from ..models import CEFR_CODES, CEFR_LEVELS, Delivery, Jobseeker, LanguageLevel, Vacancy
+from ..models import CEFR_CODES, CEFR_LEVELS, Delivery, Jobseeker, LanguageLevel, SkillClaim, Vacancy
+from ..params import Boolean, Custom, Instance, Integer, Number, OneOf, Optional, Spec, Strings, check_params
 from ..problems import InputError, Problem
 from .catalogue import Catalogue
 from .gaps import DEFAULT_WEIGHTS, Gap, gap_for, held_row
@@ -145,9 +146,29 @@ class Exemptions:
     reduce_cost: bool = False
 
     def __post_init__(self) -> None:
-        if not 0 <= self.cap <= 1:
-            raise InputError([Problem(f"expected a share from 0 to 1, found {self.cap}", where="exemptions",
-                                      field="cap")])
+        check_params("exemptions", {"cap": Number(0.0, 1.0), "reduce_cost": Boolean()},
+                     {"cap": self.cap, "reduce_cost": self.reduce_cost})
+
+
+def _cefr(value: Any) -> str:
+    if value in CEFR_CODES:
+        return value
+    raise ValueError
+
+
+#: Every field of :class:`PlanConstraints`, its type and range ("no limit" is None, or an empty list).
+CONSTRAINTS: dict[str, Spec] = {
+    "budget_eur": Optional(Number(0.0, None)),
+    "max_hours": Optional(Number(0.0, None)),
+    "delivery": Strings("a list of delivery forms"),
+    "region": Optional(Instance((str,), "a region id")),
+    "start_within_weeks": Optional(Number(0.0, None)),
+    "max_nlqf": Optional(Number(0.0, None)),
+    "funding": Strings("a list of funding scheme ids"),
+    "language_level": Optional(Custom(_cefr, f"a CEFR level {list(CEFR_LEVELS)}")),
+    "available_from": Optional(Instance((date,), "a date")),
+    "study_hours_per_week": Number(0.0, None, low_open=True),
+}
 
 
 @dataclass(frozen=True)
@@ -190,21 +211,9 @@ class PlanConstraints:
     study_hours_per_week: float = 8.0
 
     def __post_init__(self) -> None:
-        problems = []
-        for name in ("budget_eur", "max_hours", "start_within_weeks", "max_nlqf"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, (int, float)) and value >= 0):
-                problems.append(Problem("expected a number ≥ 0 or None", where="constraints", field=name, value=value))
-        if not (isinstance(self.study_hours_per_week, (int, float)) and self.study_hours_per_week > 0):
-            problems.append(Problem("expected hours a week > 0", where="constraints", field="study_hours_per_week",
-                                    value=self.study_hours_per_week))
-        if self.language_level is not None and self.language_level not in CEFR_CODES:
-            problems.append(Problem(f"expected a CEFR level {list(CEFR_LEVELS)} or None", where="constraints",
-                                    field="language_level", value=self.language_level))
-        if problems:
-            raise InputError(problems)
-        object.__setattr__(self, "delivery", tuple(self.delivery))
-        object.__setattr__(self, "funding", tuple(self.funding))
+        checked = check_params("constraints", CONSTRAINTS, {name: getattr(self, name) for name in CONSTRAINTS})
+        for name in ("delivery", "funding"):
+            object.__setattr__(self, name, checked[name])
 
     @classmethod
     def for_person(cls, jobseeker: Jobseeker, **overrides) -> PlanConstraints:
@@ -1144,7 +1153,11 @@ def plan_training(
         exists (naming the constraints that bind); constraints under which no plan closes
         anything at all (naming them).
     """
-    _check_parameters(minimise, method, k, milp_max_modules)
+    p = check_params("plan_training", PARAMETERS, {
+        "catalogue": catalogue, "gap": gap, "constraints": constraints, "minimise": minimise, "k": k, "method": method,
+        "partial": partial, "exemptions": exemptions, "score_after": score_after, "today": today,
+        "milp_max_modules": milp_max_modules, "time_limit": time_limit})
+    k, milp_max_modules, time_limit = p["k"], p["milp_max_modules"], p["time_limit"]
     constraints = constraints if constraints is not None else PlanConstraints()
     done = catalogue.module_indices(completed, where="completed")
     held = _check_arrays(catalogue, gap, held)
@@ -1223,20 +1236,27 @@ def _partial_plans(inst: _Instance, method: str, k: int, time_limit: float) -> l
     return plans
 
 
-def _check_parameters(minimise, method, k, milp_max_modules) -> None:
-    problems = []
-    if minimise not in ("eur", "hours"):
-        problems.append(Problem("expected 'eur' or 'hours'", where="plan_training", field="minimise", value=minimise))
-    if method not in ("auto", "milp", "greedy"):
-        problems.append(Problem("expected 'auto', 'milp' or 'greedy'", where="plan_training", field="method",
-                                value=method))
-    if not (isinstance(k, (int, np.integer)) and k >= 1):
-        problems.append(Problem("expected an integer ≥ 1", where="plan_training", field="k", value=k))
-    if not (isinstance(milp_max_modules, (int, np.integer)) and milp_max_modules >= 0):
-        problems.append(Problem("expected an integer ≥ 0", where="plan_training", field="milp_max_modules",
-                                value=milp_max_modules))
-    if problems:
-        raise InputError(problems)
+def _callable(value: Any) -> Any:
+    if callable(value):
+        return value
+    raise ValueError
+
+
+#: The options of :func:`plan_training`, checked at once.
+PARAMETERS: dict[str, Spec] = {
+    "catalogue": Instance((Catalogue,), "a Catalogue"),
+    "gap": Instance((Gap,), "a Gap"),
+    "constraints": Optional(Instance((PlanConstraints,), "a PlanConstraints")),
+    "minimise": OneOf(("eur", "hours")),
+    "k": Integer(1, None),
+    "method": OneOf(("auto", "milp", "greedy")),
+    "partial": Boolean(),
+    "exemptions": Instance((Exemptions,), "an Exemptions"),
+    "score_after": Optional(Custom(_callable, "a function of (concept indices, levels)")),
+    "today": Optional(Instance((date,), "a date")),
+    "milp_max_modules": Integer(0, None),
+    "time_limit": Number(0.0, None, low_open=True),
+}
 
 
 def _check_arrays(catalogue: Catalogue, gap: Gap, held) -> tuple[np.ndarray, np.ndarray] | None:
@@ -1265,6 +1285,30 @@ def _skill_list(catalogue: Catalogue, gap: Gap, mask: np.ndarray) -> str:
                      for j, req in zip(gap.concepts[mask], gap.required[mask]))
 
 
+def _taxonomy(value: Any) -> Any:
+    from ..taxonomy import Taxonomy
+
+    if isinstance(value, Taxonomy):
+        return value
+    raise ValueError
+
+
+def _target(value: Any) -> Any:
+    if isinstance(value, Vacancy) or (isinstance(value, str) and value):
+        return value
+    raise ValueError
+
+
+#: The arguments of :func:`plan_for` it checks itself (the rest go to :func:`plan_training`).
+PLAN_FOR: dict[str, Spec] = {
+    "taxonomy": Custom(_taxonomy, "a skillmatch Taxonomy"),
+    "jobseeker": Instance((Jobseeker,), "a Jobseeker"),
+    "target": Custom(_target, "an occupation id or a Vacancy"),
+    "catalogue": Optional(Instance((Catalogue,), "a Catalogue")),
+    "constraints": Optional(Instance((dict,), "a dict of PlanConstraints fields")),
+}
+
+
 def plan_for(
     taxonomy: Taxonomy,
     jobseeker: Jobseeker,
@@ -1285,7 +1329,31 @@ def plan_for(
     one built once with :meth:`Catalogue.from_taxonomy` when planning for many people).
     ``options`` go to :func:`plan_training`.
     """
+    check_params("plan_for", PLAN_FOR, {"taxonomy": taxonomy, "jobseeker": jobseeker, "target": target,
+                                        "catalogue": catalogue, "constraints": constraints})
     catalogue = catalogue if catalogue is not None else Catalogue.from_taxonomy(taxonomy)
     gap = gap_for(taxonomy, jobseeker, target, effective=effective, weights=weights)
     limits = PlanConstraints.for_person(jobseeker, **(constraints or {}))
+    options.setdefault("score_after", match_score(taxonomy, target))
     return plan_training(catalogue, gap, limits, held=held_row(taxonomy, jobseeker), **options)
+
+
+def match_score(taxonomy: Taxonomy, target: str | Vacancy) -> ScoreAfter:
+    """``score_after`` for :func:`plan_training`: the default ``Matcher`` score of a profile
+    against ``target`` (an occupation id or a vacancy), on skills alone — no place, hours
+    or support filters, since training changes none of them."""
+    from ..match import Matcher
+
+    vacancy = target if isinstance(target, Vacancy) else Vacancy(id="target", occupation=target)
+    vacancy = vacancy.model_copy(update={"region": None, "location": None, "hours_min": 0, "hours_max": 80,
+                                         "offers": ()})
+    matcher = Matcher(taxonomy).fit([vacancy])
+    ids = taxonomy.concepts.ids
+
+    def score(indices: np.ndarray, levels: np.ndarray) -> float:
+        skills = [SkillClaim(skill=ids[int(i)], proficiency=min(5, max(1, round(float(level)))))
+                  for i, level in zip(indices, levels) if level > 0]
+        result = matcher.match_one(Jobseeker(id="profile", skills=tuple(skills)), k=1)
+        return max(0.0, float(result.scores[0, 0]))
+
+    return score

@@ -83,6 +83,7 @@ import scipy.sparse as sp
 
 from .. import kernels
 from ..models import CEFR_CODES, Jobseeker
+from ..params import Integer, Optional, check_params
 from ..problems import InputError, Problem
 from .catalogue import Catalogue
 from .plans import PlanConstraints
@@ -536,6 +537,7 @@ def unlocks_for(matcher, jobseeker: Jobseeker, catalogue: Catalogue | None = Non
     k = _count(k, 1, where, "k")
     set_size = _count(set_size, 1, where, "set_size")
     pool = _count(pool, 2, where, "pool")
+    n_threads = check_params(where, {"n_threads": Optional(Integer(1, 4096))}, {"n_threads": n_threads})["n_threads"]
     if not isinstance(jobseeker, Jobseeker):
         raise InputError([Problem(f"expected a Jobseeker, got {type(jobseeker).__name__}", where=where,
                                   field="jobseeker")])

@@ -33,6 +33,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ..params import Boolean, Custom, Number, OneOf, Optional, Spec, check_params
 from ..problems import DamagedTaxonomyError, Problem, TaxonomyError
 from . import esco, native, rdf
 from .core import COMPILED_FORMAT, META_FILE, Taxonomy, compiled_is_whole
@@ -41,6 +42,38 @@ from .tables import unreadable
 #: bump when a loader changes what it produces, so old caches are not reused
 #: (3: tables are read with strict quoting and whole records; sources are not searched recursively)
 LOADER_VERSION = 3
+
+
+def _path(value: Any) -> Path:
+    if isinstance(value, (str, os.PathLike)) and str(value):
+        return Path(value)
+    raise ValueError
+
+
+def _strengths(value: Any) -> dict[str, float]:
+    if not isinstance(value, dict) or not set(value) <= set(esco.DEFAULT_RELATED_STRENGTH):
+        raise ValueError
+    return {name: Number(0.0, 1.0, low_open=True).check(s) for name, s in value.items()}
+
+
+#: The arguments of :func:`load_taxonomy`, checked before anything is read.
+PARAMETERS: dict[str, Spec] = {
+    "path": Optional(Custom(_path, "a file or folder path")),
+    "strict": Boolean(),
+    "cache": Boolean(),
+    "dutch": Optional(Custom(_path, "a folder path")),
+}
+#: The loader options (``**options``) each format takes.
+FORMAT_OPTIONS: dict[str, dict[str, Spec]] = {
+    "native": {},
+    "compiled": {},
+    "rdf": {},
+    "esco": {
+        "optional_as": OneOf(("essential", "important", "somewhat")),
+        "related_strength": Optional(Custom(_strengths, "a dict of strengths in (0, 1] for 'essential' and/or "
+                                                        "'optional' skill relations")),
+    },
+}
 
 
 def cache_dir() -> Path:
@@ -160,22 +193,36 @@ def load_taxonomy(path: str | Path | None = None, *, strict: bool = False, cache
         ESCO only: a folder with Dutch labels to merge (``occupations_nl.csv``,
         ``skillsHierarchy_nl*.csv``).
     **options
-        Passed to the format's loader (ESCO: ``optional_as``, ``related_strength``).
+        Passed to the format's loader (ESCO: ``optional_as``, ``related_strength``;
+        :data:`FORMAT_OPTIONS`); an option the format does not take is an error.
 
     Raises
     ------
     TaxonomyError
         Listing every problem found, each with file, line or record, field and value.
+    InputError
+        A parameter of the wrong type or range (:data:`PARAMETERS`), before anything is read.
     """
-    path = shipped_taxonomy_path() if path is None else Path(path)
+    p = check_params("load_taxonomy", PARAMETERS, {"path": path, "strict": strict, "cache": cache, "dutch": dutch})
+    path = p["path"] or shipped_taxonomy_path()
+    strict, cache = p["strict"], p["cache"]
+    dutch_folder: Path | None = p["dutch"]
     fmt = detect_format(path)
+    allowed = FORMAT_OPTIONS[fmt]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise TaxonomyError([Problem(f"unknown option(s) {unknown} for a taxonomy of this format ({fmt}); expected "
+                                     f"{sorted(allowed) if allowed else 'none'}", where="load_taxonomy",
+                                     field=unknown[0])])
+    options = check_params("load_taxonomy", {name: allowed[name] for name in options}, options)
+    if dutch_folder is not None and fmt != "esco":
+        raise TaxonomyError([Problem("Dutch label merging is for ESCO sources only", field="dutch",
+                                     value=str(dutch_folder))])
     if fmt == "compiled":
         return Taxonomy.load_compiled(path)
     if fmt == "esco":
-        files = esco.source_files(path, Path(dutch) if dutch is not None else None)
-        options = {"dutch": str(dutch) if dutch else None, **options}
-    elif dutch is not None:
-        raise TaxonomyError([Problem("Dutch label merging is for ESCO sources only", field="dutch", value=str(dutch))])
+        files = esco.source_files(path, dutch_folder)
+        options = {"dutch": str(dutch_folder) if dutch_folder else None, **options}
     elif fmt == "native":
         files = native.source_files(path)
     else:

@@ -94,6 +94,9 @@ def load_native(folder: str | Path, *, strict: bool = False) -> Taxonomy:
         raise TaxonomyError([Problem(
             f"expected format {FORMAT!r} version {FORMAT_VERSION}, found {manifest.get('format')!r} "
             f"version {manifest.get('format_version')!r}", where=str(manifest_file))])
+    if manifest.get("language", "nl") not in ("nl", "en"):  # it names the label column every record must fill
+        raise TaxonomyError([Problem("expected 'nl' or 'en'", where=str(manifest_file), field="language",
+                                     value=manifest.get("language"))])
     missing = [(t, unreadable(folder / t)) for t in REQUIRED_TABLES if not (folder / t).is_file()]
     if missing:
         raise TaxonomyError([Problem(f"required table {t} is missing{'' if why == 'does not exist' else f': it {why}'}",
