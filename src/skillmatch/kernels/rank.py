@@ -205,22 +205,119 @@ def _may_exceed(c, r, a, f, r1, c3):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _fit_bound(acc, lo, hi, a, inv_u, c_scale, base, per_candidate):
-    """An upper bound of C^a·R^(1-a) over candidates lo:hi: a·max C + (1 - a)·max R (weighted
-    AM >= GM, and the mean of the maxima bounds each mean). Two independent maxima, so
-    the block costs about what cosine's one maximum does."""
-    top_c = 0.0
-    top_r = 0.0
-    if per_candidate:  # people as candidates: each has its own 1 / U
+def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s, top_i, n_top, c, cp,
+            ex_indices, row):
+    """Selection over one tile's accumulator (the candidates ``base:base + length``): each
+    candidate that enters the top list goes in, every sum used is zeroed; returns the new
+    length of the top list. ``sparse`` is a constant where it is inlined: the dense and the
+    sparse selection compile apart, each without the other's branches (one loop serving
+    both ran 1.3-1.5x slower; benchmarks/README.md).
+
+    ``row``: the query row's scale, essential count, exclusion range, whether any check
+    applies, and its place (region, lat, lon, km, hours from, to, needs, offers).
+    """
+    qs, q_n_essential, ex_lo, ex_hi, checks, q_region, q_lat, q_lon, q_km, q_from, q_to, q_needs, q_offers = row
+    k = top_s.shape[0]
+    essential, penalty, req_on_query, expo, scaled = st.essential, st.penalty, st.req_on_query, st.exponent, st.scaled
+    track = essential != ESSENTIAL_NONE
+    c_scale, c_n_essential = c.scale, c.n_essential
+    cp_region, cp_geo, cp_hours, cp_needs, cp_offers = cp.region, cp.geo, cp.hours, cp.needs, cp.offers
+    # Selection: one comparison with ``floor`` turns almost every candidate away. The
+    # dense path visits candidates in ascending order, after everything in the top
+    # list, so a candidate enters only with a float32 score above the k-th best
+    # (a tie loses on index): floor = the k-th best. The sparse path visits them in
+    # touch order, where a tie can win: floor = the float32 just under the k-th best.
+    # Dense works in blocks of 16 (a constant trip count, so the block maximum
+    # compiles to straight-line code); a block whose bound cannot pass is only zeroed.
+    floor = 0.0 if n_top < k else _floor(top_s[k - 1], sparse)
+    f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale if fit and n_top == k else 0.0, expo)
+    n_steps = n_touched if sparse else (length + BLOCK - 1) // BLOCK
+    for step in range(n_steps):
+        if sparse:
+            lo = touched[step]
+            hi = lo + 1
+        else:
+            lo = step * BLOCK
+            hi = min(lo + BLOCK, length)
+            # An upper bound of the block's scores. FIT: a·max C + (1 - a)·max R bounds
+            # C^a·R^(1-a) (weighted AM >= GM); two independent maxima, about what
+            # cosine's one costs. Written out here, not called: an array passed to even
+            # an inlined function costs a reference count per block.
+            bound = 0.0
+            if fit:
+                top_c = 0.0
+                top_r = 0.0
+                if req_on_query:  # people as candidates: each has its own 1 / U
+                    for i in range(lo, hi):
+                        top_c = max(top_c, acc[2 * i])
+                        top_r = max(top_r, acc[2 * i + 1] * c_scale[base + i])
+                else:
+                    for i in range(lo, lo + BLOCK):  # padding is 0 and bounds nothing
+                        top_c = max(top_c, acc[2 * i])
+                        top_r = max(top_r, acc[2 * i + 1])
+                    top_r *= qs
+                bound = expo * top_c + (1.0 - expo) * _capped(top_r)
+            else:
+                for i in range(lo, lo + BLOCK):
+                    bound = max(bound, acc[i])
+            if not (bound * bound_scale > floor):
+                hi = lo  # no candidate of the block can enter: it is only zeroed, below
         for i in range(lo, hi):
-            top_c = max(top_c, acc[2 * i])
-            top_r = max(top_r, acc[2 * i + 1] * c_scale[base + i])
-    else:
-        for i in range(lo, lo + BLOCK):  # padding is 0 and bounds nothing
-            top_c = max(top_c, acc[2 * i])
-            top_r = max(top_r, acc[2 * i + 1])
-        top_r *= inv_u
-    return a * top_c + (1.0 - a) * _capped(top_r)
+            d = base + i
+            n_met = 0
+            if track:
+                n_met = met[i]
+                if sparse:
+                    met[i] = 0  # dense tiles clear ``met`` whole, below
+            if fit:
+                cov, matched = acc[2 * i], acc[2 * i + 1]
+                if sparse:  # dense blocks are zeroed whole, below
+                    acc[2 * i] = 0.0
+                    acc[2 * i + 1] = 0.0
+                relevance = _capped(matched * (c_scale[d] if req_on_query else qs))
+                work_scale = qs if req_on_query else c_scale[d]
+                # skip the powers unless (C, R) lies on the right of three lines that
+                # touch the curve C^a R^(1-a) = floor / scale (weighted AM >= GM)
+                if n_top == k and not _may_exceed(cov, relevance, expo, f_fit, r1_fit, c3_fit):
+                    continue
+                s = (cov ** expo * relevance ** (1.0 - expo)) * work_scale
+            else:
+                a = acc[i]
+                if sparse:
+                    acc[i] = 0.0
+                s = (a * c_scale[d]) * qs if scaled else a * qs
+            if not (s > floor and (n_top < k or _better(np.float32(s), d, top_s[k - 1], top_i[k - 1]))):
+                continue
+            if checks:
+                if ex_lo != ex_hi and _excluded(d, ex_indices, ex_lo, ex_hi):
+                    continue
+                if st.filtered and not _allowed(d, cp_region, cp_geo, cp_hours, cp_needs, cp_offers, q_region,
+                                                q_lat, q_lon, q_km, q_from, q_to, q_needs, q_offers, st.hours):
+                    continue
+                if track:
+                    n_e = q_n_essential if req_on_query else c_n_essential[d]
+                    if n_e > 0:
+                        missing = n_e - n_met
+                        if missing > 0:
+                            if essential == ESSENTIAL_GATE:
+                                continue
+                            s *= 1.0 - penalty * missing / n_e
+                s32 = np.float32(s)
+                if not (s32 > 0.0 and (n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]))):
+                    continue
+            n_top = _insert(top_s, top_i, n_top, np.float32(s), d)
+            if n_top == k:
+                floor = _floor(top_s[k - 1], sparse)
+                if fit:
+                    f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale, expo)
+        if not sparse:  # zero the whole block, padding included (constant trip counts)
+            if fit:
+                for i in range(2 * lo, 2 * lo + 2 * BLOCK):
+                    acc[i] = 0.0
+            else:
+                for i in range(lo, lo + BLOCK):
+                    acc[i] = 0.0
+    return n_top
 
 
 @njit(nogil=True, cache=True)
@@ -248,6 +345,7 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     scratch : Scratch
         This thread's accumulators (all zero on entry; left all zero).
     """
+    fit = st.mode == FIT
     k = st.k
     m = post.n_candidates
     tile = post.tile
@@ -257,19 +355,11 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     touched = scratch.touched
     top_s = np.empty(k, np.float32)
     top_i = np.empty(k, np.int32)
-    essential, penalty, req_on_query = st.essential, st.penalty, st.req_on_query
-    track = essential != ESSENTIAL_NONE
-    fit, expo = st.mode == FIT, st.exponent
-    stride = 2 if fit else 1
-    # What the hot loops and the checks read, as locals: LLVM cannot tell that writes to
-    # ``acc`` leave a tuple's fields unchanged and would reload them on every iteration.
-    scaled = st.scaled
-    c_scale = c.scale
+    req_on_query = st.req_on_query
+    track = st.essential != ESSENTIAL_NONE
     dense_factor = st.dense_factor
     n_terms = post.n_terms
     p_indptr = post.indptr
-    c_n_essential = c.n_essential
-    cp_region, cp_geo, cp_hours, cp_needs, cp_offers = cp.region, cp.geo, cp.hours, cp.needs, cp.offers
     tile_scale = post.tile_scale  # the largest candidate scale per tile, for the block bound
 
     for r in range(start, end):
@@ -294,84 +384,15 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                 continue
             sparse = work * dense_factor < length
             n_touched = _scatter(acc, met, touched, sparse, track, st, q, r, post, off)
-            # Selection: one comparison with ``floor`` turns almost every candidate away. The
-            # dense path visits candidates in ascending order, after everything in the top
-            # list, so a candidate enters only with a float32 score above the k-th best
-            # (a tie loses on index): floor = the k-th best. The sparse path visits them in
-            # touch order, where a tie can win: floor = the float32 just under the k-th best.
-            # Dense works in blocks of 16 (a constant trip count, so the block maximum
-            # compiles to straight-line code); a block whose bound cannot pass is only zeroed.
-            floor = 0.0 if n_top < k else _floor(top_s[k - 1], sparse)
-            # FIT: the people side's scale is 1 / U, the work side's multiplies the score
             bound_scale = (qs if req_on_query else tile_scale[b]) if fit else qs * tile_scale[b]
-            f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale if fit and n_top == k else 0.0, expo)
-            n_steps = n_touched if sparse else (length + BLOCK - 1) // BLOCK
-            for step in range(n_steps):
-                if sparse:
-                    lo = touched[step]
-                    hi = lo + 1
-                else:
-                    lo = step * BLOCK
-                    hi = min(lo + BLOCK, length)
-                    bound = 0.0
-                    if fit:
-                        bound = _fit_bound(acc, lo, hi, expo, qs, c_scale, base, req_on_query)
-                    else:
-                        for i in range(lo, lo + BLOCK):
-                            bound = max(bound, acc[i])
-                    if not (bound * bound_scale > floor):
-                        for i in range(stride * lo, stride * (lo + BLOCK)):
-                            acc[i] = 0.0
-                        continue
-                for i in range(lo, hi):
-                    d = base + i
-                    n_met = 0
-                    if track:
-                        n_met = met[i]
-                        if sparse:
-                            met[i] = 0  # dense tiles clear ``met`` whole, below
-                    if fit:
-                        cov, matched = acc[2 * i], acc[2 * i + 1]
-                        acc[2 * i] = 0.0
-                        acc[2 * i + 1] = 0.0
-                        relevance = _capped(matched * (c_scale[d] if req_on_query else qs))
-                        work_scale = qs if req_on_query else c_scale[d]
-                        # skip the powers unless (C, R) lies on the right of three lines that
-                        # touch the curve C^a R^(1-a) = floor / scale (weighted AM >= GM)
-                        if n_top == k and not _may_exceed(cov, relevance, expo, f_fit, r1_fit, c3_fit):
-                            continue
-                        s = (cov ** expo * relevance ** (1.0 - expo)) * work_scale
-                    else:
-                        a = acc[i]
-                        acc[i] = 0.0
-                        s = (a * c_scale[d]) * qs if scaled else a * qs
-                    if not (s > floor and (n_top < k or _better(np.float32(s), d, top_s[k - 1], top_i[k - 1]))):
-                        continue
-                    if checks:
-                        if ex_lo != ex_hi and _excluded(d, ex_indices, ex_lo, ex_hi):
-                            continue
-                        if st.filtered and not _allowed(d, cp_region, cp_geo, cp_hours, cp_needs, cp_offers, q_region,
-                                                        q_lat, q_lon, q_km, q_from, q_to, q_needs, q_offers, st.hours):
-                            continue
-                        if track:
-                            n_e = q_n_essential if req_on_query else c_n_essential[d]
-                            if n_e > 0:
-                                missing = n_e - n_met
-                                if missing > 0:
-                                    if essential == ESSENTIAL_GATE:
-                                        continue
-                                    s *= 1.0 - penalty * missing / n_e
-                        s32 = np.float32(s)
-                        if not (s32 > 0.0 and (n_top < k or _better(s32, d, top_s[k - 1], top_i[k - 1]))):
-                            continue
-                    n_top = _insert(top_s, top_i, n_top, np.float32(s), d)
-                    if n_top == k:
-                        floor = _floor(top_s[k - 1], sparse)
-                        if fit:
-                            f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale, expo)
-                if not sparse:
-                    for i in range(stride * hi, stride * (lo + BLOCK)):  # the padding after the last candidate
-                        acc[i] = 0.0
+            row = (qs, q_n_essential, ex_lo, ex_hi, checks, q_region, q_lat, q_lon, q_km, q_from, q_to, q_needs,
+                   q_offers)
+            if sparse:
+                n_top = _select(True, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s,
+                                top_i, n_top, c, cp, ex_indices, row)
+            else:
+                n_top = _select(False, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s,
+                                top_i, n_top, c, cp, ex_indices, row)
             if track and not sparse:
                 met[:length] = 0
         for j in range(n_top):
