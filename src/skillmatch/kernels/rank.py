@@ -263,6 +263,13 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
             if not (bound * bound_scale > floor):
                 hi = lo  # no candidate of the block can enter: it is only zeroed, below
         for i in range(lo, hi):
+            if not sparse:  # most candidates of a block that passed fall short of its bound: test it first
+                if fit:
+                    pre = expo * acc[2 * i] + (1.0 - expo) * acc[2 * i + 1] * (c_scale[base + i] if req_on_query else qs)
+                else:
+                    pre = acc[i]
+                if not (pre * bound_scale > floor):
+                    continue
             d = base + i
             n_met = 0
             if track:
@@ -277,9 +284,17 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
                 relevance = _capped(matched * (c_scale[d] if req_on_query else qs))
                 work_scale = qs if req_on_query else c_scale[d]
                 # skip the powers unless (C, R) lies on the right of three lines that
-                # touch the curve C^a R^(1-a) = floor / scale (weighted AM >= GM)
-                if n_top == k and not _may_exceed(cov, relevance, expo, f_fit, r1_fit, c3_fit):
-                    continue
+                # touch the curve C^a R^(1-a) = floor / scale (weighted AM >= GM), and, with
+                # essential requirements missing, of the one at floor / (scale x penalty)
+                if n_top == k:
+                    if not _may_exceed(cov, relevance, expo, f_fit, r1_fit, c3_fit):
+                        continue
+                    if track:
+                        n_e = q_n_essential if req_on_query else c_n_essential[d]
+                        if n_met < n_e:
+                            kept = 0.0 if essential == ESSENTIAL_GATE else 1.0 - penalty * (n_e - n_met) / n_e
+                            if not (kept > 0.0 and expo * cov + (1.0 - expo) * relevance > f_fit / kept):
+                                continue
                 s = (cov ** expo * relevance ** (1.0 - expo)) * work_scale
             else:
                 a = acc[i]
