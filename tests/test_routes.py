@@ -287,7 +287,9 @@ def graph(shipped):
 
 
 def test_horeca_to_kinderopvang_takes_the_shipped_across_path(graph):
-    result = find_routes(graph, HORECA, occupation=PM_KINDEROPVANG, minimise="eur", k=3, today=DAY0)
+    # through the development paths alone (no similarity edge reaches 1.0): the published
+    # zij-instroom path, its modules and its price
+    result = find_routes(graph, HORECA, occupation=PM_KINDEROPVANG, minimise="eur", k=3, today=DAY0, threshold=1.0)
     best = result.best
     assert len(best) == 1 and best.steps[0].kind == "path"
     assert best.steps[0].path == "urn:skillmatch:path:horeca-naar-kinderopvang"
@@ -300,6 +302,9 @@ def test_horeca_to_kinderopvang_takes_the_shipped_across_path(graph):
     assert text[0].startswith("Route 1: 1 stap, 672 uur, € 4.075")
     assert "ontwikkelpad 'Zijinstroom vanuit de horeca naar de kinderopvang'" in text[1]
     assert "Medewerker bediening → Pedagogisch medewerker kinderopvang" in text[1]
+    # with similarity steps too, modular routes through kinderopvang functions may be cheaper, never dearer
+    mixed = find_routes(graph, HORECA, occupation=PM_KINDEROPVANG, minimise="eur", k=3, today=DAY0)
+    assert mixed.best.cost <= best.cost
 
 
 def test_a_care_profile_without_occupation_reaches_a_care_occupation(graph, shipped):
