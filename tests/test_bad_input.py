@@ -1215,17 +1215,17 @@ case("transitions-unknown", RC, "`transitions` from an unknown occupation", "Inp
      "transitions field 'worker': occupation 'urn:nope' is not in the taxonomy", lambda env: moves(env, "urn:nope"))
 for _id, _bad, _options, _match in [
     ("unfitted", "an unfitted matcher", {"matcher": Matcher}, "unlock field 'matcher': the matcher is not fitted"),
-    ("k-zero", "`k=0`", {"k": 0}, "unlock field 'k': expected an integer ≥ 1 (found 0)"),
-    ("k-true", "`k=True`", {"k": True}, "unlock field 'k': expected an integer ≥ 1"),
-    ("threshold-zero", "`threshold=0`", {"threshold": 0}, "unlock field 'threshold': expected a number in (0, 1]"),
+    ("k-zero", "`k=0`", {"k": 0}, "unlock field 'k': expected an integer >= 1, got 0"),
+    ("k-true", "`k=True`", {"k": True}, "unlock field 'k': expected an integer >= 1, got True"),
+    ("threshold-zero", "`threshold=0`", {"threshold": 0}, "unlock field 'threshold': expected a number above 0 to 1, or None, got 0"),
     ("threshold-nan", "`threshold=nan`", {"threshold": math.nan},
-     "unlock field 'threshold': expected a number in (0, 1]"),
-    ("pool", "`pool=1`", {"pool": 1}, "unlock field 'pool': expected an integer ≥ 2 (found 1)"),
+     "unlock field 'threshold': expected a number above 0 to 1, or None, got nan"),
+    ("pool", "`pool=1`", {"pool": 1}, "unlock field 'pool': expected an integer >= 2, got 1"),
     ("threads", "`n_threads=0`", {"n_threads": 0}, "unlock field 'n_threads': expected an integer from 1 to 4096"),
     ("completed-string", "`completed='urn:x'` (one string)", {"completed": "urn:x"},
      "unlock field 'completed': expected a list of module ids, got one string"),
     ("constraints-dict", "a dict of constraints", {"constraints": {"budget_eur": 5}},
-     "unlock field 'constraints': expected PlanConstraints, got dict"),
+     "unlock field 'constraints': expected PlanConstraints, or None, got dict"),
     ("jobseeker", "a string where the Jobseeker goes", {"jobseeker": "j1"},
      "unlock field 'jobseeker': expected a Jobseeker, got str"),
 ]:
@@ -1253,7 +1253,7 @@ case("graph-neighbours", RG, "`RouteGraph.build(max_neighbours=0)`", "InputError
 case("graph-catalogue", RG, "`RouteGraph.build(catalogue='x')`", "InputError",
      "RouteGraph field 'catalogue': expected a Catalogue, or None, got str", lambda env: _graph(env, catalogue="x"))
 case("regional-modules", RG, "`regional_analysis(k_modules=True)`", "InputError",
-     "regional_analysis field 'k_modules': expected an integer ≥ 1", lambda env: _regional(env, k_modules=True))
+     "regional_analysis field 'k_modules': expected an integer >= 1, got True", lambda env: _regional(env, k_modules=True))
 case("regional-region", RG, "`regional_analysis(region='atlantis')`", "InputError",
      "regional_analysis field 'region': region 'atlantis' is not an arbeidsmarktregio",
      lambda env: _regional(env, region="atlantis"))

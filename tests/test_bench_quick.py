@@ -56,3 +56,15 @@ def test_agreement_flags_a_wrong_row_and_forgives_a_tie_at_the_cut():
     assert agree["tie_rows"] == 1
     assert agree["disagreeing_rows"] == 1
     assert agree["same_set_share"] == 1 / 3
+
+
+@pytest.mark.benchmark
+def test_quick_cutover_benchmark_gives_the_same_results_on_both_paths(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_cutover", BENCH.parent / "bench_cutover.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "cutover.json"
+    assert bench.main(["--quick", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["same_results"] and len(report["bins"]) >= 3
+    assert {b["kernel_takes"] for b in report["bins"]} == {"dense", "sparse"}  # both paths were measured

@@ -188,10 +188,9 @@ def test_gaps_for_matches_both_directions(demo_matches, shipped):
     assert gm.person_ids[gm.persons[0]] in {j.id for j in jobseekers}
 
 
-def test_gap_matrix_takes_seconds_not_minutes_for_many_pairs():
-    """20k people x 10 targets each stays a kernel call (a Python loop per pair would take minutes)."""
-    import time
-
+def test_gap_rows_for_many_pairs_in_one_call():
+    """20k people x 10 targets each in one kernel call, equal to the reference on a sample of
+    pairs (how long it takes is measured by benchmarks/bench_recommend.py, not here)."""
     rng = np.random.default_rng(0)
     n_people, n_terms = 20_000, 231
     p_indptr, p_indices = csr_rows(rng, 200, n_terms, 0.1)
@@ -206,11 +205,14 @@ def test_gap_matrix_takes_seconds_not_minutes_for_many_pairs():
                    rng.integers(1, 4, len(w_indices)).astype(np.int8))
     pairs = Pairs(np.repeat(np.arange(n_people, dtype=np.int32), 10),
                   rng.integers(0, 5000, n_people * 10).astype(np.int32))
-    kernels.gap_rows(Pairs(pairs.rows[:10], pairs.cols[:10]), people, work, TABLE, n_terms)  # compile / load
-    start = time.perf_counter()
     out = kernels.gap_rows(pairs, people, work, TABLE, n_terms)
     assert out.n_rows == 200_000
-    assert time.perf_counter() - start < 30  # a generous bound on a loaded machine; the benchmark measures
+    sample = np.sort(rng.choice(200_000, 500, replace=False))
+    sub = Pairs(pairs.rows[sample], pairs.cols[sample])
+    assert_same_rows(kernels.gap_rows(sub, people, work, TABLE, n_terms),
+                     reference.gap_rows(sub, people, work, TABLE))
+    got = np.diff(out.indptr)[sample]
+    np.testing.assert_array_equal(got, np.diff(reference.gap_rows(sub, people, work, TABLE).indptr))
 
 
 # --- errors at the API edge --------------------------------------------------------------------

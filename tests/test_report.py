@@ -165,9 +165,9 @@ def test_english_and_bad_language(shipped, caseload, tmp_path):
                      today=TODAY, n_examples=1, reach=30)
     text = r.html.read_text(encoding="utf-8")
     assert '<html lang="en">' in text and "Recommended training portfolio" in text
-    with pytest.raises(InputError, match=r"report field 'lang': expected one of \['en', 'nl'\] \(found 'fr'\)"):
+    with pytest.raises(InputError, match=r"report field 'lang': expected one of 'en', 'nl', got 'fr'"):
         write_report(shipped, jobseekers, vacancies, tmp_path / "fr", lang="fr")
-    with pytest.raises(InputError, match=r"report field 'n_examples': expected an integer ≥ 0"):
+    with pytest.raises(InputError, match=r"report field 'n_examples': expected an integer >= 0"):
         write_report(shipped, jobseekers, vacancies, tmp_path / "x", n_examples=-1)
 
 

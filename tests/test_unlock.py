@@ -278,7 +278,7 @@ def test_constraints_leave_modules_out(demo):
 
 def test_unlocks_for_errors(demo, shipped):
     tx, jobseekers, _vacancies, matcher, catalogue = demo
-    with pytest.raises(InputError, match=r"unlock field 'threshold': expected a number in \(0, 1\] \(found 1.5\)"):
+    with pytest.raises(InputError, match=r"unlock field 'threshold': expected a number above 0 to 1, or None, got 1.5"):
         unlocks_for(matcher, jobseekers[0], catalogue, threshold=1.5)
     with pytest.raises(InputError, match=r"unlock field 'matcher': the matcher is not fitted"):
         unlocks_for(Matcher(tx), jobseekers[0], catalogue)
@@ -286,7 +286,7 @@ def test_unlocks_for_errors(demo, shipped):
         unlocks_for(Matcher(tx, "cosine").fit(jobseekers), jobseekers[0], catalogue)
     with pytest.raises(InputError, match=r"unlock field 'completed': module 'urn:nope' is not in the catalogue"):
         unlocks_for(matcher, jobseekers[0], catalogue, completed=["urn:nope"])
-    with pytest.raises(InputError, match=r"unlock field 'k': expected an integer ≥ 1 \(found 0\)"):
+    with pytest.raises(InputError, match=r"unlock field 'k': expected an integer >= 1, got 0"):
         unlocks_for(matcher, jobseekers[0], catalogue, k=0)
     with pytest.raises(InputError, match=r"unlock field 'jobseeker': expected a Jobseeker"):
         unlocks_for(matcher, "J1", catalogue)

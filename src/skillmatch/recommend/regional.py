@@ -72,6 +72,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from numbers import Real
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -79,17 +80,19 @@ import scipy.sparse as sp
 
 from .. import kernels
 from ..models import CEFR_CODES, Jobseeker, Vacancy
+from ..params import Custom, Integer, OneOf, Optional, check_params
 from ..problems import InputError, Problem
 from .catalogue import Catalogue
 from .gaps import GapMatrix, gap_matrix
 from .unlock import (
+    THRESHOLD,
     UNKNOWN_LANGUAGE,
     Bundles,
     check_catalogue,
-    check_threshold,
     module_bundles,
     overlay_applies,
     prerequisite_closure,
+    threshold_for,
     trained_people,
 )
 
@@ -149,6 +152,31 @@ def portfolio_value(values: sp.csr_matrix, columns: Sequence[int], cap: float = 
     return float(np.asarray(sub.max(axis=1).todense()).ravel().sum())
 
 
+def _positive(value: object) -> float:
+    """A number > 0, infinity included (no cap)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real) or not float(value) > 0:
+        raise ValueError
+    return float(value)
+
+
+#: The parameters of :func:`select_portfolio`, checked at once (:func:`~skillmatch.params.check_params`).
+PORTFOLIO_PARAMETERS = {
+    "k": Integer(1),
+    "cap": Custom(_positive, "a number > 0 (inf: no cap)"),
+    "method": OneOf(("auto", "greedy", "exact")),
+    "exact_limit": Integer(1),
+}
+#: The parameters of :func:`regional_analysis`: the portfolio's, and these.
+PARAMETERS = {
+    "k_modules": Integer(1),
+    "reach": Integer(1),
+    "n_shortages": Integer(1),
+    **{name: spec for name, spec in PORTFOLIO_PARAMETERS.items() if name != "k"},
+    "threshold": THRESHOLD,
+    "n_threads": Optional(Integer(1, 4096)),
+}
+
+
 def select_portfolio(values: sp.spmatrix, k: int, *, cap: float = math.inf, method: str = "auto",
                      exact_limit: int = EXACT_LIMIT) -> PortfolioChoice:
     """The ``k`` columns of ``values`` that maximise ``f(M) = Σ_rows max_{c∈M} min(cap, values[row, c])``.
@@ -171,18 +199,14 @@ def select_portfolio(values: sp.spmatrix, k: int, *, cap: float = math.inf, meth
         Fewer than ``k`` columns when fewer have any value.
     """
     where = "select_portfolio"
+    p = check_params(where, PORTFOLIO_PARAMETERS, {"k": k, "cap": cap, "method": method, "exact_limit": exact_limit})
+    k, cap, method, exact_limit = p["k"], p["cap"], p["method"], p["exact_limit"]
     if not sp.issparse(values):
         raise InputError([Problem("expected a scipy sparse matrix", where=where, field="values")])
     w = sp.csc_matrix(values, dtype=np.float64)
     w.sum_duplicates()
     if w.nnz and (not np.isfinite(w.data).all() or w.data.min() < 0):
         raise InputError([Problem("expected finite values ≥ 0", where=where, field="values")])
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise InputError([Problem("expected an integer ≥ 1", where=where, field="k", value=k)])
-    if isinstance(cap, bool) or not isinstance(cap, (int, float, np.floating)) or not cap > 0:
-        raise InputError([Problem("expected a number > 0", where=where, field="cap", value=cap)])
-    if method not in ("auto", "greedy", "exact"):
-        raise InputError([Problem("expected 'auto', 'greedy' or 'exact'", where=where, field="method", value=method)])
     w.data = np.minimum(w.data, cap)
     w.eliminate_zeros()
     useful = np.flatnonzero(np.diff(w.indptr) > 0)
@@ -474,16 +498,13 @@ def regional_analysis(taxonomy, jobseekers: Sequence[Jobseeker], vacancies: Sequ
     from ..vectorize import people, work
 
     where = "regional_analysis"
+    p = check_params(where, PARAMETERS, {"k_modules": k_modules, "reach": reach, "n_shortages": n_shortages,
+                                         "cap": cap, "method": method, "exact_limit": exact_limit,
+                                         "threshold": threshold, "n_threads": n_threads})
+    k_modules, reach, n_shortages, cap = p["k_modules"], p["reach"], p["n_shortages"], p["cap"]
     if region is not None and region not in taxonomy.region_index:
         raise InputError([Problem(f"region {region!r} is not an arbeidsmarktregio of the taxonomy", where=where,
                                   field="region", value=region)])
-    for field, value, low in (("k_modules", k_modules, 1), ("reach", reach, 1), ("n_shortages", n_shortages, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise InputError([Problem(f"expected an integer ≥ {low}", where=where, field=field, value=value)])
-    if isinstance(cap, bool) or not isinstance(cap, (int, float, np.floating)) or not cap > 0:
-        raise InputError([Problem("expected a number > 0", where=where, field="cap", value=cap)])
-    if method not in ("auto", "greedy", "exact"):
-        raise InputError([Problem("expected 'auto', 'greedy' or 'exact'", where=where, field="method", value=method)])
     js = _records(jobseekers, Jobseeker, "jobseekers", region)
     vs = _records(vacancies, Vacancy, "vacancies", region)
     catalogue = Catalogue.from_taxonomy(taxonomy) if catalogue is None else check_catalogue(catalogue, taxonomy,
@@ -494,7 +515,7 @@ def regional_analysis(taxonomy, jobseekers: Sequence[Jobseeker], vacancies: Sequ
         raise InputError([Problem(f"expected a Matcher, got {type(matcher).__name__}", where=where, field="matcher")])
     if matcher.taxonomy is not taxonomy and matcher.taxonomy.fingerprint != taxonomy.fingerprint:
         raise InputError([Problem("the matcher was made for another taxonomy", where=where, field="matcher")])
-    threshold = check_threshold(threshold, where, matcher.settings().scoring)
+    threshold = threshold_for(matcher.settings().scoring) if threshold is None else p["threshold"]
 
     pb = people(taxonomy, js, where="jobseekers")
     wb = work(taxonomy, vs, where="vacancies")

@@ -83,7 +83,7 @@ import scipy.sparse as sp
 
 from .. import kernels
 from ..models import CEFR_CODES, Jobseeker
-from ..params import Integer, Optional, check_params
+from ..params import Instance, Integer, Number, Optional, check_params
 from ..problems import InputError, Problem
 from .catalogue import Catalogue
 from .plans import PlanConstraints
@@ -472,20 +472,19 @@ def threshold_for(scoring: str) -> float:
     return MATCH_THRESHOLDS.get(scoring, MATCH_THRESHOLD)
 
 
-def check_threshold(threshold: object, where: str, scoring: str | None = None) -> float:
-    """``threshold`` as a float in (0, 1]; None: the default of ``scoring``."""
-    if threshold is None and scoring is not None:
-        return threshold_for(scoring)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) or not (
-            0.0 < float(threshold) <= 1.0):
-        raise InputError([Problem("expected a number in (0, 1]", where=where, field="threshold", value=threshold)])
-    return float(threshold)
+#: The match threshold θ, when given: a score level in (0, 1] (None: the default of the score).
+THRESHOLD = Optional(Number(0.0, 1.0, low_open=True))
 
-
-def _count(value: object, low: int, where: str, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise InputError([Problem(f"expected an integer ≥ {low}", where=where, field=field, value=value)])
-    return int(value)
+#: The parameters of :func:`unlocks_for`, checked at once (:func:`~skillmatch.params.check_params`).
+PARAMETERS = {
+    "jobseeker": Instance((Jobseeker,), "a Jobseeker"),
+    "threshold": THRESHOLD,
+    "constraints": Optional(Instance((PlanConstraints,), "PlanConstraints")),
+    "k": Integer(1),
+    "set_size": Integer(1),
+    "pool": Integer(2),
+    "n_threads": Optional(Integer(1, 4096)),
+}
 
 
 def unlocks_for(matcher, jobseeker: Jobseeker, catalogue: Catalogue | None = None, *,
@@ -533,19 +532,12 @@ def unlocks_for(matcher, jobseeker: Jobseeker, catalogue: Catalogue | None = Non
     where = "unlock"
     index = _fitted_index(matcher)
     tx = index.taxonomy
-    threshold = check_threshold(threshold, where, index.settings.scoring)
-    k = _count(k, 1, where, "k")
-    set_size = _count(set_size, 1, where, "set_size")
-    pool = _count(pool, 2, where, "pool")
-    n_threads = check_params(where, {"n_threads": Optional(Integer(1, 4096))}, {"n_threads": n_threads})["n_threads"]
-    if not isinstance(jobseeker, Jobseeker):
-        raise InputError([Problem(f"expected a Jobseeker, got {type(jobseeker).__name__}", where=where,
-                                  field="jobseeker")])
+    p = check_params(where, PARAMETERS, {"jobseeker": jobseeker, "threshold": threshold, "constraints": constraints,
+                                         "k": k, "set_size": set_size, "pool": pool, "n_threads": n_threads})
+    k, set_size, pool, n_threads = p["k"], p["set_size"], p["pool"], p["n_threads"]
+    threshold = threshold_for(index.settings.scoring) if p["threshold"] is None else p["threshold"]
     catalogue = Catalogue.from_taxonomy(tx) if catalogue is None else check_catalogue(catalogue, tx, where)
     constraints = PlanConstraints.for_person(jobseeker) if constraints is None else constraints
-    if not isinstance(constraints, PlanConstraints):
-        raise InputError([Problem(f"expected PlanConstraints, got {type(constraints).__name__}", where=where,
-                                  field="constraints")])
     done = np.zeros(len(catalogue), bool)
     done[catalogue.module_indices(completed, where=where, field="completed")] = True
     closure = prerequisite_closure(catalogue, done)

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..params import Integer, OneOf, check_params
 from ..problems import InputError, Problem
 from ..recommend.regional import RegionalAnalysis, regional_analysis
 from . import charts
@@ -311,6 +312,10 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
+#: The page's own parameters (the analysis checks the rest), checked at once.
+PARAMETERS = {"lang": OneOf(tuple(sorted(TEXT))), "n_examples": Integer(0)}
+
+
 def write_report(taxonomy, jobseekers, vacancies, out_dir, *, region: str | None = None, k_modules: int = 10,
                  lang: str = "nl", matcher=None, catalogue=None, threshold: float | None = None,
                  n_examples: int = 3, today: date | None = None, n_threads: int | None = None,
@@ -343,10 +348,7 @@ def write_report(taxonomy, jobseekers, vacancies, out_dir, *, region: str | None
     Report
         The paths written and the analysis.
     """
-    if lang not in TEXT:
-        raise InputError([Problem(f"expected one of {sorted(TEXT)}", where="report", field="lang", value=lang)])
-    if isinstance(n_examples, bool) or not isinstance(n_examples, int) or n_examples < 0:
-        raise InputError([Problem("expected an integer ≥ 0", where="report", field="n_examples", value=n_examples)])
+    check_params("report", PARAMETERS, {"lang": lang, "n_examples": n_examples})
     analysis = regional_analysis(taxonomy, jobseekers, vacancies, region=region, k_modules=k_modules,
                                  matcher=matcher, catalogue=catalogue, threshold=threshold, n_threads=n_threads,
                                  **options)

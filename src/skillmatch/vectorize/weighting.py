@@ -20,8 +20,9 @@ from .records import Requirements, held_skills, vacancy_requirements
 from .sparse import VALUE_DTYPE, as_csr, row_sums
 
 #: Default weight of a requirement by importance: (somewhat, important, essential). On ESCO
-#: (benchmarks/quality_esco.py) weighting "optional" (= somewhat) 0.5 rather than 0.3 raised
-#: recall; ESCO has no "important", so 0.75 is the interpolation between the measured ends.
+#: (the quality benchmark of the first matching core, since replaced by benchmarks/quality.py)
+#: weighting "optional" (= somewhat) 0.5 rather than 0.3 raised recall; ESCO has no
+#: "important", so 0.75 is the interpolation between the measured ends.
 DEFAULT_IMPORTANCE_WEIGHTS = (0.5, 0.75, 1.0)
 
 
