@@ -307,6 +307,24 @@ def test_horeca_to_kinderopvang_takes_the_shipped_across_path(graph):
     assert mixed.best.cost <= best.cost
 
 
+def test_a_path_step_takes_the_regional_variant_of_its_module(graph, shipped):
+    """The path names one provider's module; a person in another region takes the same module
+    (same title, same skills) where they live, not a re-planned step."""
+    cat = graph.catalogue
+    published = "urn:skillmatch:module:mbo-certificaat-pm-kinderopvang"
+    m = cat.index[published]
+    in_rijnmond = cat.region_mask("rijnmond")
+    assert not in_rijnmond[m]  # the published module is given elsewhere
+    person = Jobseeker(id="j-rijnmond", region="rijnmond", occupation=OCC + "0C5F64081C")  # medewerker bediening
+    result = find_routes(graph, person, occupation=PM_KINDEROPVANG, k=1, threshold=1.0, today=DAY0)
+    step = result.best.steps[-1]
+    assert step.kind == "path" and step.path == "urn:skillmatch:path:horeca-naar-kinderopvang"
+    variants = [cat.ids[i] for i in range(len(cat)) if cat.titles[i] == cat.titles[m] and cat.ids[i] in step.modules]
+    assert len(variants) == 1 and variants[0] != published
+    v = cat.index[variants[0]]
+    assert in_rijnmond[v] and (cat.skills[v] != cat.skills[m]).nnz == 0
+
+
 def test_a_care_profile_without_occupation_reaches_a_care_occupation(graph, shipped):
     from skillmatch import LabelIndex
 
@@ -387,9 +405,10 @@ def test_constraints_are_respected(graph, shipped, limits):
 
 
 def test_a_path_step_the_person_cannot_take_is_replanned(graph, shipped):
-    # the across path's mbo-certificaat is given in three regions only, not in Rijnmond
+    # the across path's step costs € 4,075, more than the € 3,000 budget: re-planned with own training
     person = Jobseeker(id="j1", occupation=HORECA, region="rijnmond", available_from=DAY0)
-    result = find_routes(graph, person, occupation=PM_KINDEROPVANG, k=5, minimise="eur")
+    result = find_routes(graph, person, occupation=PM_KINDEROPVANG, k=5, minimise="eur",
+                         constraints={"budget_eur": 3000})
     for route in result:
         for step in route.steps:
             mods = [shipped.modules[shipped.module_index[m]] for m in step.modules]
@@ -398,8 +417,8 @@ def test_a_path_step_the_person_cannot_take_is_replanned(graph, shipped):
     assert result.best.steps[0].kind == "replanned"
     assert result.best.steps[0].path == "urn:skillmatch:path:horeca-naar-kinderopvang"
     for s in replanned:
-        assert s.why_replanned and "regio rijnmond" in s.why_replanned
-        assert "met eigen scholing" in s.describe()
+        assert s.why_replanned and "meer dan het budget" in s.why_replanned
+        assert "met eigen scholing" in s.describe() and s.cost_eur <= 3000
 
 
 def test_max_steps_keeps_routes_short(graph):

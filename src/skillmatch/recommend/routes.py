@@ -628,6 +628,12 @@ class _Edge:
     untaught: tuple[int, ...] = ()  # gap concepts learned at work
 
 
+def _same_skills(skills: sp.csr_matrix, a: int, b: int) -> bool:
+    """Whether modules ``a`` and ``b`` teach the same concepts at the same levels."""
+    ra, rb = skills[a], skills[b]
+    return bool(np.array_equal(ra.indices, rb.indices) and np.array_equal(ra.data, rb.data))
+
+
 class _Search:
     """The edges of one person's graph and their costs, planned lazily."""
 
@@ -658,6 +664,8 @@ class _Search:
         self.cheapest = {m: self._cheapest(self.allowed, c) for m, c in self.module_cost.items()}
         self.cheapest_any = self._cheapest(np.ones(len(cat), dtype=bool), self.module_cost["hours"])
         self._relaxed: dict[str, np.ndarray] = {}
+        self._step_modules: dict[int, np.ndarray] = {}
+        self._by_title: dict[str, list[int]] | None = None
 
     # --- tables ---------------------------------------------------------------------------------
 
@@ -738,8 +746,30 @@ class _Search:
             else:
                 self.add(_Edge(src, dst, REPLANNED, sim=sim, step=steps[0], why_replanned=why[0]))
 
+    def step_modules(self, s: int) -> np.ndarray:
+        """The modules of path step ``s`` as this person can take them: a module the filters
+        leave out (another region, delivery form, level or funding) is replaced by a variant of it
+        that they keep — a module with the same title and the same skills, given by another
+        provider (the catalogue lists a qualification once per ROC area) — the cheapest first.
+        Without such a variant the module stays, and the step is re-planned (:meth:`step_problem`)."""
+        if s not in self._step_modules:
+            cat = self.catalogue
+            mods = self.graph.step_modules[s].copy()
+            for i, m in enumerate(mods.tolist()):
+                if self.allowed[m]:
+                    continue
+                if self._by_title is None:
+                    self._by_title = {}
+                    for v, title in enumerate(cat.titles):
+                        self._by_title.setdefault(title, []).append(v)
+                same = [v for v in self._by_title[cat.titles[m]] if self.allowed[v] and _same_skills(cat.skills, v, m)]
+                if same:
+                    mods[i] = min(same, key=lambda v: (self.module_cost[self.minimise][v], v))
+            self._step_modules[s] = mods
+        return self._step_modules[s]
+
     def step_costs(self, s: int) -> tuple[float, float, float, float, float]:
-        mods = self.graph.step_modules[s]
+        mods = self.step_modules(s)
         hours, eur = float(self.catalogue.hours[mods].sum()), float(self.catalogue.cost_eur[mods].sum())
         step = self.graph.steps[s][1]
         months = float(step.months) if step.months is not None else \
@@ -750,7 +780,7 @@ class _Search:
     def step_problem(self, s: int, *, first: bool) -> str | None:
         """Why the person cannot take path step ``s`` as published (None: they can)."""
         cat, c, nl = self.catalogue, self.constraints, self.lang == "nl"
-        mods = self.graph.step_modules[s]
+        mods = self.step_modules(s)
         names = {"delivery": ("wordt niet gegeven in de vorm", "is not given in the delivery form"),
                  "region": ("wordt niet gegeven in regio", "is not given in region"),
                  "max_nlqf": ("ligt boven NLQF-niveau", "is above NLQF level"),
@@ -1076,7 +1106,7 @@ class _Search:
             base.update(path=tx.paths[p].id, path_name=tx.paths[p].name, step_number=step.step,
                         why_replanned=e.why_replanned)
         if e.kind == PATH:
-            mods = self.graph.step_modules[e.step]
+            mods = self.step_modules(e.step)
             start = finish = None
             if mods.size:
                 start = cat.next_start(day, mods).min().item()
