@@ -420,3 +420,19 @@ def test_a_travel_limit_with_nothing_to_measure_from_is_refused(tx):
         Matcher(tx).fit([Vacancy(id="v", occupation=occ_id)]).match_one(lost)
     found = person(tx, occ, id="found", max_travel_km=20, region="rijnmond")
     assert Matcher(tx).fit([Vacancy(id="v", occupation=occ_id, region="rijnmond")]).match_one(found).ids(0) == ["v"]
+
+
+def test_the_coverage_line_names_what_the_work_is(tx):
+    """A vacancy is 'de vacature', an occupation 'het beroep', bare requirement rows 'het werk'."""
+    occ = tx.occupations.ids[0]
+    lo, hi = tx.requirements.indptr[0], tx.requirements.indptr[1]
+    person = Jobseeker(id="p", skills=[SkillClaim(skill=tx.concepts.ids[j], proficiency=3)
+                                       for j in tx.requirements.indices[lo:hi][:2]])
+    on_vacancy = Matcher(tx).fit([Vacancy(id="v", occupation=occ)]).match_one(person).explain(0, 0)
+    on_occupations = Matcher(tx).fit("occupations").match_one(person)
+    row = list(on_occupations.indices[0]).index(0)
+    on_occupation = on_occupations.explain(0, row)
+    assert (on_vacancy.work, on_occupation.work) == ("vacancy", "occupation")
+    assert "van wat de vacature vraagt" in str(on_vacancy)
+    assert "van wat het beroep vraagt" in str(on_occupation)
+    assert "of what the occupation asks" in str(on_occupations.explain(0, row, lang="en"))

@@ -34,15 +34,20 @@ BANDS_EN = {"sterk": "strong", "redelijk": "fair", "zwak": "weak"}
 TEXTS = {
     "nl": {"for": "voor", "level": "niveau", "required": "gevraagd niveau", "has": "Heeft",
            "credited": "Via verwante vaardigheid", "counts_as": "telt als niveau", "missing_ess": "Mist (essentieel)",
-           "missing": "Mist ook", "shared": "Gedeeld", "covers": "dekt {:.0%} van wat de vacature vraagt",
+           "missing": "Mist ook", "shared": "Gedeeld", "covers": "dekt {:.0%} van wat {} vraagt",
            "relevant": "{:.0%} van het profiel is relevant", "essential": "essentiële eisen ontbreken",
            "boost": "cruciale sector", "match": "match", "of_coverage": "van de dekking"},
     "en": {"for": "for", "level": "level", "required": "required level", "has": "Has",
            "credited": "Through a related skill", "counts_as": "counts as level", "missing_ess": "Missing (essential)",
-           "missing": "Also missing", "shared": "Shared", "covers": "covers {:.0%} of what the work asks",
+           "missing": "Also missing", "shared": "Shared", "covers": "covers {:.0%} of what {} asks",
            "relevant": "{:.0%} of the profile is relevant", "essential": "essential requirements missing",
            "boost": "crucial sector", "match": "match", "of_coverage": "of the coverage"},
 }
+
+
+#: What the work side is, as the coverage line names it
+WORK_NOUNS = {"nl": {"vacancy": "de vacature", "occupation": "het beroep", "work": "het werk"},
+              "en": {"vacancy": "the vacancy", "occupation": "the occupation", "work": "the work"}}
 
 
 def band(score: float) -> str:
@@ -72,7 +77,8 @@ class Explanation:
     ``matched``: required skills the person holds; ``credited``: required skills credited
     through a related skill the person holds (``via``); ``missing_essential`` and
     ``missing``: required skills the person has nothing for. For ``cosine`` between two
-    people or two occupations, ``matched`` lists the shared skills.
+    people or two occupations, ``matched`` lists the shared skills. ``work``: what the work
+    side is — "vacancy", "occupation" or "work" (bare requirement rows) — as the text names it.
 
     The numbers (``fit`` and ``coverage``; None for ``cosine``): ``coverage`` C, the sum of
     the lines' contributions; ``relevance`` R (``fit``); ``essential_factor``
@@ -98,6 +104,7 @@ class Explanation:
     essential_factor: float = 1.0
     boost: float = 1.0
     band: str | None = None
+    work: str = "vacancy"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,7 +135,7 @@ class Explanation:
             head += f", {t['match']} {self.band if self.lang == 'nl' else BANDS_EN[self.band]}"
         lines = [f"{head}) {t['for']} {self.query_label}"]
         if self.coverage is not None:
-            parts = [t["covers"].format(self.coverage)]
+            parts = [t["covers"].format(self.coverage, WORK_NOUNS[self.lang][self.work])]
             if self.relevance is not None:
                 parts.append(t["relevant"].format(self.relevance))
             if self.essential_factor < 1.0:
@@ -278,6 +285,8 @@ def explain(index: CandidateIndex, queries: Side, row: int, d: int, rank: int, s
             numbers["coverage_weight"] = st.coverage_weight
             numbers["band"] = band(score)
         numbers["boost"] = boost
+    work_id = work.batch.ids[w_row]
+    noun = "vacancy" if work.batch.located else "occupation" if work_id in tx.occupations.index else "work"
     return Explanation(queries.batch.ids[row], queries.batch.labels[row], cand.batch.ids[d], cand.batch.labels[d],
                        rank, score, st.scoring, tuple(matched), tuple(credited), tuple(missing_ess), tuple(missing),
-                       lang, **numbers)
+                       lang, **numbers, work=noun)
