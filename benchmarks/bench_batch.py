@@ -53,7 +53,7 @@ if kind == "generate":
     from skillmatch.caseload import write_caseload
     from skillmatch.taxonomy import load_taxonomy
     files = write_caseload(load_taxonomy(), spec["region"], spec["folder"], n_jobseekers=spec["n"],
-                           n_vacancies=spec["m"], seed=spec["seed"])
+                           n_vacancies=spec["m"], seed=spec["seed"], overwrite=True)
     out = {"seconds": files.seconds}
 else:
     from skillmatch.batch.run import run_match

@@ -1280,6 +1280,13 @@ def _graph(env: Env, **options: Any) -> Any:
     return RouteGraph.build(env.tx, **options)
 
 
+def _generate_twice(env: Env) -> Any:
+    """A folder that already holds a (real) jobseekers.jsonl: generate must leave it alone."""
+    folder = env.folder()
+    (folder / "jobseekers.jsonl").write_text('{"id": "real"}\n', encoding="utf-8")
+    return cli("generate", "--jobseekers", "5", "--vacancies", "5", "--out", folder)
+
+
 def _regional(env: Env, people: list[Any] | None = None, **options: Any) -> Any:
     from skillmatch.recommend import regional_analysis
 
@@ -1459,6 +1466,9 @@ case("cli-generate-seed", "CLI generate", "`--seed -1`", "cli", "seed: expected 
 case("cli-generate-dev-null", "CLI generate", "`--out /dev/null/x`", "cli",
      "/dev/null/x/jobseekers.jsonl: cannot write the file here: /dev/null is not a folder",
      lambda env: cli("generate", "--jobseekers", "5", "--vacancies", "5", "--out", "/dev/null/x"))
+case("cli-generate-exists", "CLI generate", "`--out` holding a jobseekers.jsonl already (not replaced)", "cli",
+     "jobseekers.jsonl exists: a generated caseload does not replace it unless asked",
+     lambda env: _generate_twice(env))
 case("cli-match-missing", "CLI match", "a jobseekers file that does not exist", "cli",
      "nope.jsonl: no such file", lambda env: match_cli(env, jobseekers=env.folder() / "nope.jsonl"))
 case("cli-match-dev-null", "CLI match", "`--out /dev/null/x.csv`", "cli",

@@ -193,6 +193,14 @@ def test_generate_formats_and_errors(tmp_path, capsys):
     assert err.startswith("skillmatch generate: region 'atlantis' is not in the taxonomy") and err.count("\n") == 1
     assert main(["generate", "--format", "parquet", "--gzip", "--out", str(tmp_path)]) == EXIT_PROBLEMS
     assert "compress: Parquet is compressed already" in capsys.readouterr().err
+    before = (tmp_path / "vacancies.csv.gz").read_bytes()
+    again = ["generate", "--jobseekers", "30", "--vacancies", "10", "--format", "csv", "--gzip", "--out", str(tmp_path)]
+    assert main(again) == EXIT_PROBLEMS  # the files are there: not replaced unless asked
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'jobseekers.csv.gz'} exists" in err and "--overwrite" in err
+    assert (tmp_path / "vacancies.csv.gz").read_bytes() == before
+    assert main([*again, "--overwrite"]) == EXIT_OK
+    assert "30 jobseekers -> " in capsys.readouterr().out
 
 
 def test_match_errors_are_one_line(generated, tmp_path, capsys):

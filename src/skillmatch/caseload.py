@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .problems import InputError
+from .problems import InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Jobseeker, Vacancy
@@ -352,7 +352,8 @@ FORMATS = ("jsonl", "csv", "parquet")
 
 
 def write_caseload(taxonomy: Taxonomy, region: str, out: str | Path, *, n_jobseekers: int, n_vacancies: int,
-                   seed: int = 0, format: str = "jsonl", compress: bool = False) -> CaseloadFiles:
+                   seed: int = 0, format: str = "jsonl", compress: bool = False,
+                   overwrite: bool = False) -> CaseloadFiles:
     """Write ``jobseekers.<ext>`` and ``vacancies.<ext>`` to the folder ``out``, streaming.
 
     Parameters
@@ -367,6 +368,9 @@ def write_caseload(taxonomy: Taxonomy, region: str, out: str | Path, *, n_jobsee
         ``read_vacancies`` as the same records :func:`generate_caseload` returns.
     compress : bool
         gzip the text formats (``.jsonl.gz``, ``.csv.gz``).
+    overwrite : bool
+        Replace files of those names that are already there. Without it an existing file is
+        refused, naming it (a folder may hold a real caseload under the same names).
 
     JSONL is written from the drawn records directly (the bytes ``write_records`` would
     write for them); CSV and Parquet go through the record models. Memory holds one
@@ -389,6 +393,11 @@ def write_caseload(taxonomy: Taxonomy, region: str, out: str | Path, *, n_jobsee
     folder = Path(out)
     suffix = f".{format}" + (".gz" if compress else "")
     paths = {"jobseekers": folder / f"jobseekers{suffix}", "vacancies": folder / f"vacancies{suffix}"}
+    existing = [p for p in paths.values() if p.exists()] if not overwrite else []
+    if existing:
+        raise InputError([Problem(f"{p} exists: a generated caseload does not replace it unless asked "
+                                  "(overwrite=True, skillmatch generate --overwrite)", where=str(p), field="out")
+                          for p in existing])
     for kind, model, blocks in (("jobseekers", Jobseeker, gen.jobseekers(counts["n_jobseekers"])),
                                 ("vacancies", Vacancy, gen.vacancies(counts["n_vacancies"]))):
         if format == "jsonl":

@@ -103,7 +103,7 @@ def _cmd_generate(args) -> int:
 
     tx = load_taxonomy(args.taxonomy)
     files = write_caseload(tx, args.region, args.out, n_jobseekers=args.jobseekers, n_vacancies=args.vacancies,
-                           seed=args.seed, format=args.format, compress=args.gzip)
+                           seed=args.seed, format=args.format, compress=args.gzip, overwrite=args.overwrite)
     print(f"skillmatch generate: {files.n_jobseekers:,} jobseekers -> {files.jobseekers}, {files.n_vacancies:,} "
           f"vacancies -> {files.vacancies} (region {args.region}, seed {args.seed}) in {files.seconds:.1f} s")
     return EXIT_OK
@@ -372,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="caseload", help="folder for the files (default: caseload)")
     p.add_argument("--format", choices=["jsonl", "csv", "parquet"], default="jsonl")
     p.add_argument("--gzip", action="store_true", help="gzip the text files (.jsonl.gz, .csv.gz)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace jobseekers/vacancies files already in --out (default: refuse)")
     p.add_argument("--taxonomy", default=None, help="taxonomy folder or file (default: the shipped one)")
     p.set_defaults(func=_cmd_generate)
 
