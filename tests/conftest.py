@@ -3,12 +3,12 @@ an editable copy of ``taxonomy/`` for tests that break it on purpose."""
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from tables import TaxonomyCopy
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SKILLMATCH_DATA") or REPO_ROOT.parent / "shared" / "data")  # ESCO, CompetentNL
@@ -61,54 +61,6 @@ def esco(shared_data):
         if not needed.is_file():
             pytest.skip(f"ESCO data is incomplete: {needed} is absent")
     return load_taxonomy(folder, dutch=dutch)
-
-
-class TaxonomyCopy:
-    """A copy of ``taxonomy/`` in a temporary folder, with small CSV edits by line number.
-
-    Line numbers count the header as line 1, as the loader's messages do. Edits go
-    through the csv module, so quoting stays valid and every other line keeps its number.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def rows(self, table: str) -> list[list[str]]:
-        with open(self.path / table, encoding="utf-8", newline="") as stream:
-            return list(csv.reader(stream))
-
-    def write(self, table: str, rows: list[list[str]]) -> None:
-        with open(self.path / table, "w", encoding="utf-8", newline="") as stream:
-            csv.writer(stream, lineterminator="\n").writerows(rows)
-
-    def cell(self, table: str, line: int, column: str) -> str:
-        rows = self.rows(table)
-        return rows[line - 1][rows[0].index(column)]
-
-    def set(self, table: str, line: int, column: str, value: str) -> None:
-        """Set one cell: ``line`` as in error messages (header = 1)."""
-        rows = self.rows(table)
-        rows[line - 1][rows[0].index(column)] = value
-        self.write(table, rows)
-
-    def append(self, table: str, **values: str) -> int:
-        """Append a row (missing columns empty); returns its line number."""
-        rows = self.rows(table)
-        rows.append([values.get(column, "") for column in rows[0]])
-        self.write(table, rows)
-        return len(rows)
-
-    def append_copy_of(self, table: str, line: int, **changes: str) -> int:
-        """Append a copy of ``line`` with some cells changed; returns the new line number."""
-        rows = self.rows(table)
-        row = dict(zip(rows[0], rows[line - 1]))
-        return self.append(table, **{**row, **changes})
-
-    def line_of(self, table: str, column: str, value: str) -> int:
-        """The line of the first row whose ``column`` is ``value``."""
-        rows = self.rows(table)
-        i = rows[0].index(column)
-        return next(n for n, row in enumerate(rows[1:], 2) if row[i] == value)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ reason, counted in the summary), a reported warning, or a documented outcome.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import math
 import os
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from tables import TaxonomyCopy
 
 import skillmatch
 from skillmatch import Jobseeker, LabelIndex, Matcher, Requirement, SkillClaim, Vacancy
@@ -91,29 +91,8 @@ class Reported:
 # --- the environment the cases share (built once for the module) -----------------------------------------
 
 
-class Tables:
-    """A copy of the shipped ``taxonomy/`` folder, edited cell by cell (line 1 is the header, as in messages)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def rows(self, table: str) -> list[list[str]]:
-        with open(self.path / table, encoding="utf-8", newline="") as f:
-            return list(csv.reader(f))
-
-    def write(self, table: str, rows: list[list[str]]) -> Tables:
-        with open(self.path / table, "w", encoding="utf-8", newline="") as f:
-            csv.writer(f, lineterminator="\n").writerows(rows)
-        return self
-
-    def cell(self, table: str, line: int, column: str) -> str:
-        rows = self.rows(table)
-        return rows[line - 1][rows[0].index(column)]
-
-    def set(self, table: str, line: int, column: str, value: str) -> Tables:
-        rows = self.rows(table)
-        rows[line - 1][rows[0].index(column)] = value
-        return self.write(table, rows)
+class Tables(TaxonomyCopy):
+    """A copy of the shipped ``taxonomy/`` folder, edited cell by cell or whole files, that loads itself."""
 
     def append_copy(self, table: str, line: int) -> Tables:
         rows = self.rows(table)
