@@ -32,7 +32,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -41,8 +40,12 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from machine import describe
+
 RESULTS = HERE / "results"
-GB = 2**30
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -203,28 +206,7 @@ SCENARIOS = {"end_to_end": end_to_end, "memory": memory, "dask": dask}
 
 
 def machine() -> dict:
-    import psutil
-
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(name):
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return None
-
-    return {"cpu": cpu, "cpu_count": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / GB, 1),
-            "platform": platform.platform(), "python": platform.python_version(),
-            "versions": {name: v(name) for name in ("skillmatch", "numpy", "numba", "pydantic", "distributed")},
-            "source": source()}
+    return {**describe(("skillmatch", "numpy", "numba", "pydantic", "distributed")), "source": source()}
 
 
 def source() -> dict:

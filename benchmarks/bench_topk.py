@@ -53,7 +53,6 @@ import gc
 import hashlib
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -71,6 +70,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import synthetic
+from machine import describe
 
 import skillmatch.kernels.credit
 import skillmatch.kernels.rank
@@ -730,39 +730,15 @@ def warm_jit(tx, threads: int) -> dict:
 
 def machine() -> dict:
     import numba
-    import scipy
-    import sklearn
 
-    def version(mod):
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as v
-
-        try:
-            return v(mod)
-        except PackageNotFoundError:
-            return None
-
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     try:
         layer = numba.threading_layer()
     except ValueError:
         layer = None
     return {
-        "cpu": cpu, "cpu_count": os.cpu_count(),
+        **describe(("numpy", "scipy", "numba", "scikit-learn", "sparse-dot-topn", "psutil", "skillmatch")),
         "cpus_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "memory_gb": round(__import__("psutil").virtual_memory().total / 2**30, 1),
-        "platform": platform.platform(), "python": platform.python_version(),
         "numba_threading_layer": layer, "numba_num_threads": numba.config.NUMBA_NUM_THREADS,
-        "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "numba": numba.__version__,
-                     "scikit-learn": sklearn.__version__, "sparse-dot-topn": version("sparse-dot-topn"),
-                     "psutil": version("psutil"), "skillmatch": version("skillmatch")},
         "source_sha256": SOURCE_SHA256,
     }
 
