@@ -158,24 +158,36 @@ def _finite(name: str, values: np.ndarray, *, positive: bool = False) -> None:
         raise InputError(f"{name}: expected values {'> 0' if positive else '>= 0'}, found {low:g}")
 
 
+def _pointers(value: object, kind: type, n_terms: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``value`` is a ``kind`` whose ``indptr`` (int64) and ``indices`` (int32) form valid CSR rows over
+    ``n_terms`` columns; returns them."""
+    if not isinstance(value, kind):
+        raise InputError(f"{name}: expected a skillmatch.kernels.{kind.__name__}, got {type(value).__name__}")
+    indptr = _dtype(f"{name}.indptr", value.indptr, np.int64)  # type: ignore[attr-defined]
+    indices = _dtype(f"{name}.indices", value.indices, np.int32)  # type: ignore[attr-defined]
+    if len(indptr) < 1:
+        raise InputError(f"{name}.indptr: expected at least one pointer, got none")
+    check_csr(name, indptr, indices, len(indptr) - 1, n_terms)
+    return indptr, indices
+
+
+def _entries(name: str, array: object, dtype: type, size: int, per: str = "index") -> np.ndarray:
+    """``array`` has the dtype and ``size`` entries, one per ``per``."""
+    array = _dtype(name, array, dtype)
+    if len(array) != size:
+        raise InputError(f"{name}: expected {size} entries (one per {per}), got {len(array)}")
+    return array
+
+
 def check_rows(rows: Rows, n_terms: int, name: str) -> Rows:
     """Every array of a :class:`Rows` has the documented dtype, shape and range."""
-    if not isinstance(rows, Rows):
-        raise InputError(f"{name}: expected a skillmatch.kernels.Rows, got {type(rows).__name__}")
-    indptr = _dtype(f"{name}.indptr", rows.indptr, np.int64)
-    indices = _dtype(f"{name}.indices", rows.indices, np.int32)
-    n = len(indptr) - 1
-    if n < 0:
-        raise InputError(f"{name}.indptr: expected at least one pointer, got none")
-    check_csr(name, indptr, indices, n, n_terms)
-    nnz = len(indices)
+    indptr, indices = _pointers(rows, Rows, n_terms, name)
+    n, nnz = len(indptr) - 1, len(indices)
     shapes: tuple[tuple[str, type, int, str], ...] = (
         ("values", np.float32, nnz, "index"), ("inv_levels", np.float32, nnz, "index"),
         ("essential", np.uint8, nnz, "index"), ("n_essential", np.int32, n, "row"), ("scale", np.float64, n, "row"))
     for field, dtype, size, per in shapes:
-        array = _dtype(f"{name}.{field}", getattr(rows, field), dtype)
-        if len(array) != size:
-            raise InputError(f"{name}.{field}: expected {size} entries (one per {per}), got {len(array)}")
+        _entries(f"{name}.{field}", getattr(rows, field), dtype, size, per)
     _finite(f"{name}.values", rows.values, positive=True)
     _finite(f"{name}.inv_levels", rows.inv_levels, positive=True)
     _finite(f"{name}.scale", rows.scale)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..problems import InputError
 from ..vectorize.sparse import check_csr
-from .arrays import _dtype, _finite
+from .arrays import _dtype, _entries, _finite, _pointers
 
 #: Importance codes (index into a weight table of 4 entries; entry 0 is unused).
 SOMEWHAT, IMPORTANT, ESSENTIAL = 1, 2, 3
@@ -171,22 +171,9 @@ def gap_rows_for(indptr: np.ndarray) -> GapRows:
 # --- checks at the API edge -------------------------------------------------------------------
 
 
-def _entries(name: str, array: np.ndarray, dtype: type, nnz: int) -> np.ndarray:
-    _dtype(name, array, dtype)
-    if len(array) != nnz:
-        raise InputError(f"{name}: expected {nnz} entries (one per index), got {len(array)}")
-    return array
-
-
 def check_effective(people: Effective, n_terms: int, name: str = "people") -> Effective:
     """Every array of an :class:`Effective` has the documented dtype, shape and range."""
-    if not isinstance(people, Effective):
-        raise InputError(f"{name}: expected a skillmatch.kernels.Effective, got {type(people).__name__}")
-    indptr = _dtype(f"{name}.indptr", people.indptr, np.int64)
-    indices = _dtype(f"{name}.indices", people.indices, np.int32)
-    if len(indptr) < 1:
-        raise InputError(f"{name}.indptr: expected at least one pointer, got none")
-    check_csr(name, indptr, indices, len(indptr) - 1, n_terms)
+    _, indices = _pointers(people, Effective, n_terms, name)
     _entries(f"{name}.levels", people.levels, np.float32, len(indices))
     _entries(f"{name}.direct", people.direct, np.uint8, len(indices))
     _finite(f"{name}.levels", people.levels, positive=True)
@@ -197,13 +184,7 @@ def check_effective(people: Effective, n_terms: int, name: str = "people") -> Ef
 
 def check_demands(work: Demands, n_terms: int, name: str = "targets") -> Demands:
     """Every array of a :class:`Demands` has the documented dtype, shape and range."""
-    if not isinstance(work, Demands):
-        raise InputError(f"{name}: expected a skillmatch.kernels.Demands, got {type(work).__name__}")
-    indptr = _dtype(f"{name}.indptr", work.indptr, np.int64)
-    indices = _dtype(f"{name}.indices", work.indices, np.int32)
-    if len(indptr) < 1:
-        raise InputError(f"{name}.indptr: expected at least one pointer, got none")
-    check_csr(name, indptr, indices, len(indptr) - 1, n_terms)
+    _, indices = _pointers(work, Demands, n_terms, name)
     _entries(f"{name}.levels", work.levels, np.float32, len(indices))
     _entries(f"{name}.importance", work.importance, np.int8, len(indices))
     _finite(f"{name}.levels", work.levels, positive=True)
@@ -244,23 +225,15 @@ def check_weight_table(table: np.ndarray, name: str = "weights") -> np.ndarray:
 
 def check_overlay(over: Overlay, n_terms: int, name: str = "overlay") -> Overlay:
     """Every array of an :class:`Overlay` has the documented dtype, shape and range, and both groupings agree."""
-    if not isinstance(over, Overlay):
-        raise InputError(f"{name}: expected a skillmatch.kernels.Overlay, got {type(over).__name__}")
-    indptr = _dtype(f"{name}.indptr", over.indptr, np.int64)
-    indices = _dtype(f"{name}.indices", over.indices, np.int32)
+    indptr, indices = _pointers(over, Overlay, n_terms, name)
     n = len(indptr) - 1
-    if n < 0:
-        raise InputError(f"{name}.indptr: expected at least one pointer, got none")
-    check_csr(name, indptr, indices, n, n_terms)
     _entries(f"{name}.values", over.values, np.float32, len(indices))
     _finite(f"{name}.values", over.values, positive=True)
     t_indptr = _dtype(f"{name}.t_indptr", over.t_indptr, np.int64)
     t_modules = _dtype(f"{name}.t_modules", over.t_modules, np.int32)
     check_csr(f"{name} (by concept)", t_indptr, t_modules, n_terms, max(n, 1))
     _entries(f"{name}.t_values", over.t_values, np.float32, len(t_modules))
-    language = _dtype(f"{name}.language", over.language, np.int8)
-    if len(language) != n:
-        raise InputError(f"{name}.language: expected {n} entries (one per module), got {len(language)}")
+    _entries(f"{name}.language", over.language, np.int8, n, "module")
     _entries(f"{name}.taught", over.taught, np.uint8, len(indices))
     if len(indices) and over.taught.max() > 1:
         raise InputError(f"{name}.taught: expected flags 0 or 1, found {int(over.taught.max())}")
