@@ -18,7 +18,8 @@
 
 At the end, regression tests for what fuzzing found (marked ``xfail`` until fixed).
 
-``benchmarks/fuzz.py`` runs the same properties for longer; the builders live here.
+``benchmarks/fuzz.py`` runs the same properties for longer, on random worlds of its own
+(these plus regions, places and occupations, and spoiled cases).
 """
 
 from __future__ import annotations
