@@ -74,8 +74,7 @@ def run(m: int, n: int, k: int, repeats: int, seed: int) -> dict:
     ratio = work / post.n_candidates
     st = index.kernel_settings(prepared, k)
 
-    def rank(rows: np.ndarray, dense_factor: float):
-        sub = index.prepare(batch(tx, held[rows], where="queries"))
+    def rank(sub, dense_factor: float):
         settings = st._replace(dense_factor=dense_factor)
         call = lambda: kernels.topk(settings, sub.rows, index.candidates.rows, post, sub.place,  # noqa: E731
                                     index.candidates.place, n_threads=1, check=False)
@@ -85,7 +84,7 @@ def run(m: int, n: int, k: int, repeats: int, seed: int) -> dict:
             t0 = time.perf_counter()
             call()
             best = min(best, time.perf_counter() - t0)
-        return out, best / len(rows)
+        return out, best / sub.rows.n_rows
 
     bins = []
     same = True
@@ -93,8 +92,9 @@ def run(m: int, n: int, k: int, repeats: int, seed: int) -> dict:
         rows = np.flatnonzero((ratio >= lo) & (ratio < hi))
         if len(rows) < 20:
             continue
-        dense, t_dense = rank(rows, 1e12)
-        sparse, t_sparse = rank(rows, 0.0)
+        sub = index.prepare(batch(tx, held[rows], where="queries"))  # the bin's rows, prepared once
+        dense, t_dense = rank(sub, 1e12)
+        sparse, t_sparse = rank(sub, 0.0)
         same &= bool(np.array_equal(dense[0], sparse[0]) and np.array_equal(dense[1], sparse[1]))
         bins.append({"postings_per_length": [lo, None if np.isinf(hi) else hi], "rows": len(rows),
                      "median_postings": float(np.median(work[rows])), "dense_us": t_dense * 1e6,
