@@ -1008,64 +1008,97 @@ def occupation_examples(t: Taxon, S: np.ndarray, variants, codes) -> dict[str, A
 
 
 def _band_data(t: Taxon, chosen: Config, half: str, rng) -> dict[str, np.ndarray]:
-    """Scores of the chosen configuration: the true match, the best false match, a sample of false matches,
-    and the top 10 of every profile (score, is the source, is the source or in its ISCO unit group)."""
+    """Scores and coverages of the chosen configuration: the true match, the best false match, a sample
+    of false matches (each (n, 2): score, coverage), and the top 10 of every profile (score, is the
+    source, is the source or in its ISCO unit group, coverage)."""
     codes, _ = unit_groups(t.tx)
     trues, best_false, false_sample, top10 = [], [], [], []
     for ps in t.profiles[half].values():
         s = accumulate(t.work, ps.held, chosen.idf, t.credits[chosen.credit], chosen.form == "geo2", (chosen.strict,))
         S = s.dense(score(chosen, s))
+        C = s.dense(s.acc_i[chosen.strict] / s.W[s.cols])
         del s
         n = len(ps.truth)
+        rows = np.arange(n)
         truth_mask = np.zeros_like(S, dtype=bool)
         for j in range(ps.truth.shape[1]):
             ok = ps.truth[:, j] >= 0
             truth_mask[np.flatnonzero(ok), ps.truth[ok, j]] = True
-        trues.append(np.where(truth_mask, S, -np.inf).max(1))
-        best_false.append(np.where(truth_mask, -np.inf, S).max(1))
+        best_true = np.where(truth_mask, S, -np.inf).argmax(1)
+        trues.append(np.stack([S[rows, best_true], C[rows, best_true]], 1))
+        worst = np.where(truth_mask, -np.inf, S).argmax(1)
+        best_false.append(np.stack([S[rows, worst], C[rows, worst]], 1))
         pick = rng.integers(S.shape[1], size=(n, 20))
-        false_sample.append(S[np.arange(n)[:, None], pick][~truth_mask[np.arange(n)[:, None], pick]])
+        keep = ~truth_mask[rows[:, None], pick]
+        false_sample.append(np.stack([S[rows[:, None], pick][keep], C[rows[:, None], pick][keep]], 1))
         order = np.argsort(-S, axis=1, kind="stable")[:, :10]
         sc = np.take_along_axis(S, order, 1)
         is_true = np.take_along_axis(truth_mask, order, 1)
         same_group = codes[order] == codes[ps.truth[:, 0]][:, None]
-        top10.append(np.stack([sc.ravel(), is_true.ravel(), same_group.ravel() | is_true.ravel()], 1))
+        top10.append(np.stack([sc.ravel(), is_true.ravel(), same_group.ravel() | is_true.ravel(),
+                               np.take_along_axis(C, order, 1).ravel()], 1))
     return {"true": np.concatenate(trues), "best_false": np.concatenate(best_false),
             "random_false": np.concatenate(false_sample), "top10": np.concatenate(top10)}
 
 
+def _step_down(x: float) -> float:
+    """``x`` rounded down to a multiple of 0.05."""
+    return float(np.floor(x * 20 + 1e-9) / 20)
+
+
 def band_section(taxa: list[Taxon], chosen: Config, args) -> dict[str, Any]:
-    """Bands for the chosen score, set on the tuning half, checked on the held-out half."""
+    """Bands for the chosen score, on two numbers (score and coverage), set on the tuning half and
+    checked on the held-out half."""
     out: dict[str, Any] = {}
     pct = (5, 10, 25, 50, 75, 90, 95)
     rng = np.random.default_rng([args.seed, 7])
     data = {(t.name, h): _band_data(t, chosen, h, rng) for t in taxa for h in ("tuning", "held-out")}
     trues = np.concatenate([data[t.name, "tuning"]["true"] for t in taxa])
     curve = precision_curve(np.concatenate([data[t.name, "tuning"]["top10"] for t in taxa]))
-    # redelijk: where 90% of the true matches lie; sterk: from where at least half of the shown (top-10)
-    # matches are the source occupation or work of its ISCO unit group
-    redelijk = float(np.floor(np.percentile(trues, 10) * 20) / 20)
+    # scores: redelijk where 90% of the true matches lie; sterk from where at least half of the shown
+    # (top-10) matches are the source occupation or work of its ISCO unit group. Coverage: each band
+    # also asks what 90% of the true matches in it cover, so a small profile that the work uses
+    # fully but that covers little of the work is not called sterk on its score alone.
+    redelijk = _step_down(np.percentile(trues[:, 0], 10))
     sterk_candidates = [c["from"] for c in curve if c["right_kind_of_work"] >= 0.5 and c["n"] >= 50]
-    sterk = float(min(sterk_candidates)) if sterk_candidates else None
-    bands = {"sterk": sterk, "redelijk": redelijk,
-             "rule": "redelijk from the 10th percentile of the true match's score (rounded down to 0.05); sterk from "
-                     "the lowest 0.05-step score above which at least half of the top-10 matches are the source "
-                     "occupation or share its ISCO unit group (tuning half, all kinds, both taxonomies)"}
+    sterk = float(min(sterk_candidates)) if sterk_candidates else 1.0
+    cov_redelijk = _step_down(np.percentile(trues[trues[:, 0] >= redelijk, 1], 10))
+    cov_sterk = _step_down(np.percentile(trues[trues[:, 0] >= sterk, 1], 10))
+    bands = {"sterk": sterk, "redelijk": redelijk, "coverage_sterk": cov_sterk, "coverage_redelijk": cov_redelijk,
+             "rule": "scores: redelijk from the 10th percentile of the true match's score (rounded down to 0.05); "
+                     "sterk from the lowest 0.05-step score above which at least half of the top-10 matches are the "
+                     "source occupation or share its ISCO unit group. Coverage: each band also asks the 10th "
+                     "percentile of the coverage of the true matches that reach its score (rounded down to 0.05); "
+                     "a match short of it falls one band (tuning half, all kinds, both taxonomies)"}
+
+    def which(x: np.ndarray, score_only: bool = False) -> np.ndarray:
+        """0 sterk, 1 redelijk, 2 zwak for rows (score, coverage)."""
+        cov = np.full(len(x), np.inf) if score_only else x[:, 1]
+        return np.where((x[:, 0] >= sterk) & (cov >= cov_sterk), 0,
+                        np.where((x[:, 0] >= redelijk) & (cov >= cov_redelijk), 1, 2))
 
     def shares(x: np.ndarray) -> dict[str, float]:
-        return {"sterk": float((x >= sterk).mean()), "redelijk": float(((x >= redelijk) & (x < sterk)).mean()),
-                "zwak": float((x < redelijk).mean())}
+        b = which(x)
+        return {name: float((b == i).mean()) for i, name in enumerate(("sterk", "redelijk", "zwak"))}
+
+    def right_kind_in_sterk(top10: np.ndarray) -> dict[str, float | None]:
+        top = np.stack([top10[:, 0], top10[:, 3]], 1)
+        out = {}
+        for name, in_sterk in (("score_only", which(top, score_only=True) == 0), ("two_numbers", which(top) == 0)):
+            out[name] = float(top10[in_sterk, 2].mean()) if in_sterk.any() else None
+            out[name + "_n"] = int(in_sterk.sum())
+        return out
 
     for t in taxa:
         d, h = data[t.name, "tuning"], data[t.name, "held-out"]
-        out[t.name] = {**{name: {f"p{p}": float(np.percentile(d[name], p)) for p in pct}
+        out[t.name] = {**{name: {f"p{p}": float(np.percentile(d[name][:, 0], p)) for p in pct}
                           for name in ("true", "best_false", "random_false")},
+                       "true_coverage": {f"p{p}": float(np.percentile(d["true"][:, 1], p)) for p in pct},
                        "top10_precision_by_score": precision_curve(d["top10"]),
                        "held_out_shares": {"true_match": shares(h["true"]), "best_false_match": shares(h["best_false"]),
                                            "random_false_match": shares(h["random_false"])},
-                       "held_out_top10_sterk_right_kind": float(h["top10"][h["top10"][:, 0] >= sterk, 2].mean())
-                       if sterk is not None and (h["top10"][:, 0] >= sterk).any() else None}
-    out["pooled"] = {"true": {f"p{p}": float(np.percentile(trues, p)) for p in pct},
+                       "held_out_top10_sterk_right_kind": right_kind_in_sterk(h["top10"])}
+    out["pooled"] = {"true": {f"p{p}": float(np.percentile(trues[:, 0], p)) for p in pct},
                      "top10_precision_by_score": curve, "bands": bands}
     return out
 
@@ -1201,7 +1234,8 @@ def tables(report: dict[str, Any], markdown: bool = False) -> str:
             f"{n}: {nz[n]['in_our_top_15']} in our top 15, {nz[n]['in_our_top_30']} in top 30, median rank "
             f"{nz[n]['median_rank']}" for n in ("chosen", "plain-cosine"))]
     b = report["bands"]["pooled"]["bands"]
-    lines += ["", (f"bands for the chosen score: sterk >= {b['sterk']}, redelijk >= {b['redelijk']}, zwak below "
+    lines += ["", (f"bands for the chosen score: sterk = score >= {b['sterk']} and coverage >= {b['coverage_sterk']}, "
+                   f"redelijk = score >= {b['redelijk']} and coverage >= {b['coverage_redelijk']}, else zwak "
                    f"({b['rule']}); held-out shares:")]
     rows = []
     for tax in report["held_out"]:
@@ -1209,6 +1243,12 @@ def tables(report: dict[str, Any], markdown: bool = False) -> str:
         for what, d in sh.items():
             rows.append([f"{tax}: {what}", f"{d['sterk']:.1%}", f"{d['redelijk']:.1%}", f"{d['zwak']:.1%}"])
     lines += _table(["scores of", "sterk", "redelijk", "zwak"], rows, markdown)
+    lines += ["", "held-out top-10 results in sterk that are the right kind of work (source or its unit group):"]
+    for tax in report["held_out"]:
+        r = report["bands"][tax]["held_out_top10_sterk_right_kind"]
+        share = {key: "-" if r[key] is None else f"{r[key]:.1%}" for key in ("score_only", "two_numbers")}
+        lines.append(f"  {tax}: on the score alone {share['score_only']} of {r['score_only_n']}; on score and "
+                     f"coverage {share['two_numbers']} of {r['two_numbers_n']}")
     lines += ["", ("held-out: reverse direction (each occupation ranks the profiles; P@1 = best profile drawn from "
                    "it) and, for geo2, candidates to re-score exactly for an exact top 10 with one accumulator"), ""]
     rows = []

@@ -9,10 +9,12 @@ import json
 import pytest
 
 import skillmatch
+from skillmatch import Matcher
 from skillmatch.batch import read_jobseekers, read_vacancies, write_records
 from skillmatch.caseload import BLOCK, CaseloadGenerator, generate_caseload, write_caseload
 from skillmatch.cli import main
-from skillmatch.demo import run_demo
+from skillmatch.demo import _strong, run_demo
+from skillmatch.models import Requirement, SkillClaim
 from skillmatch.problems import InputError
 
 
@@ -45,6 +47,26 @@ def test_demo_prints_explained_matches_and_writes_results(tmp_path):
     assert read_jobseekers(out / "jobseekers.jsonl").read_all() == generate_caseload(
         skillmatch.load_taxonomy(), "groot-amsterdam", n_jobseekers=150, n_vacancies=80)[0]
     assert json.loads((out / "summary.json").read_text())["vacancies"] == 80
+
+
+def test_the_demo_counts_strong_matches_as_the_explanations_band_them(shipped):
+    """The demo's counts of strong matches take the coverage of every match from the gap kernel; they
+    must agree with the band of each match's explanation, in both directions."""
+    jobseekers, vacancies = generate_caseload(shipped, "twente", n_jobseekers=60, n_vacancies=40, seed=5)
+    # work asking six skills and someone holding one of them: a score of sterk, a coverage of 1/6
+    six = [c for c in shipped.concepts.ids if shipped.concept_kind[shipped.concepts.index[c]] != 2][:6]
+    vacancies.append(vacancies[0].model_copy(update={"id": "six", "requirements": [
+        Requirement(skill=c, importance="important", level=3) for c in six]}))
+    jobseekers.append(jobseekers[0].model_copy(update={
+        "id": "one", "skills": [SkillClaim(skill=six[0], proficiency=3)], "region": vacancies[0].region,
+        "max_travel_km": None, "hours_min": None, "hours_max": None, "support_needs": []}))
+    for result in (Matcher(shipped).fit(vacancies).match(jobseekers, k=3),
+                   Matcher(shipped).fit(jobseekers).match(vacancies, k=3)):
+        strong = _strong(result)
+        banded = [[result.explain(r, j).is_strong if result.indices[r, j] >= 0 else False for j in range(3)]
+                  for r in range(len(result.indices))]
+        assert strong.tolist() == banded
+        assert strong.any() and ((result.scores >= 0.40) & ~strong).any()  # the coverage decided somewhere
 
 
 def test_cli_demo_and_resolve(tmp_path, capsys):

@@ -411,6 +411,38 @@ def test_fit_explains_in_two_numbers_and_a_band(tx):
     assert "of the profile is relevant" in str(result.explain(0, 0, lang="en"))
 
 
+@pytest.mark.parametrize("n_asked, band, note", [(4, "sterk", ""), (6, "redelijk", " (dekking onder 20%)"),
+                                                  (10, "zwak", " (dekking onder 15%)")])
+def test_a_small_profile_the_work_uses_fully_is_banded_on_its_coverage_too(tx, n_asked, band, note):
+    """One skill held, of n_asked equal requirements: relevance 1, coverage 1/n_asked, so the score
+    (1/n)^0.3 is above sterk's 0.40 every time; the coverage decides the band, and the text says so."""
+    skills = [c for c in tx.concepts.ids if tx.concept_kind[tx.concepts.index[c]] != 2][:n_asked]
+    vacancy = Vacancy(id="v", requirements=[Requirement(skill=c, importance="essential", level=3) for c in skills])
+    someone = Jobseeker(id="p", skills=[SkillClaim(skill=skills[0], proficiency=3)])
+    result = Matcher(tx, essential="none").fit([vacancy]).match_one(someone)
+    e = result.explain(0, 0)
+    assert e.relevance == 1.0 and e.coverage == pytest.approx(1 / n_asked)
+    assert result.scores[0, 0] == pytest.approx((1 / n_asked) ** 0.3, rel=1e-6) and result.scores[0, 0] >= 0.40
+    assert e.band == band and e.is_strong == (band == "sterk")
+    assert f"match {band}{note}) voor" in str(e)
+    english = {"sterk": "strong", "redelijk": "fair", "zwak": "weak"}[band]
+    assert f"match {english}{note.replace('dekking onder', 'coverage under')})" in str(result.explain(0, 0, lang="en"))
+
+
+def test_the_bands_are_the_ones_the_quality_benchmark_set():
+    """The library's bands equal those benchmarks/quality.py set on its tuning half (results/quality.json)."""
+    import json
+    from pathlib import Path
+
+    from skillmatch.match.explain import BANDS
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "quality.json"
+    bands = json.loads(path.read_text())["bands"]["pooled"]["bands"]
+    set_there = ((bands["sterk"], bands["coverage_sterk"], "sterk"),
+                 (bands["redelijk"], bands["coverage_redelijk"], "redelijk"), (0.0, 0.0, "zwak"))
+    assert set_there == BANDS
+
+
 def test_a_travel_limit_with_nothing_to_measure_from_is_refused(tx):
     """Once silently no matches at all: a travel limit, but no location and no region."""
     occ_id, occ = occupation(tx, tx.occupations.pref_nl[5])

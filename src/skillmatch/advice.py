@@ -22,13 +22,10 @@ from typing import Any
 import numpy as np
 
 from .match import Explanation, Matcher
-from .match.explain import BANDS
 from .models import Jobseeker, Vacancy
 from .params import Boolean, Instance, Integer, OneOf, check_params
 from .problems import InputError
 from .taxonomy import Taxonomy
-
-STRONG = BANDS[0][0]  # a match in the "sterk" band needs no plan to be worth applying for
 
 TEXTS = {
     "nl": {"person": "Werkzoekende", "occupation": "laatste beroep", "unknown": "onbekend", "matches": "Beste matches",
@@ -173,9 +170,9 @@ def advise(taxonomy: Taxonomy, person: Jobseeker, *, vacancies: Sequence[Vacancy
     elif sector is not None:
         goal = best_occupation(taxonomy, person, crucial_occupations(taxonomy, sector), lang)
     elif matches:
-        weak = [e for e in matches if e.score < STRONG]
+        weak = [e for e in matches if not e.is_strong]  # a strong match needs no plan to be worth applying for
         goal = vacancy_by_id[weak[0].candidate] if weak else None
-    if goal is None and plans and target is None and sector is None and not (matches and matches[0].score >= STRONG):
+    if goal is None and plans and target is None and sector is None and not (matches and matches[0].is_strong):
         goal = best_occupation(taxonomy, person, crucial_occupations(taxonomy), lang)
     label = None
     if isinstance(goal, Vacancy):

@@ -18,12 +18,22 @@ import numpy as np
 from .batch.writers import folder_problem, write_records, write_results
 from .caseload import DEFAULT_REGION, generate_caseload
 from .match import Matcher, MatchResult
-from .match.explain import BANDS
+from .match.explain import BANDS, strong_matches
 from .taxonomy import Taxonomy, load_taxonomy
 
-STRONG = BANDS[0][0]  # the lower bound of the "sterk" band
+STRONG, STRONG_COVERAGE = BANDS[0][:2]  # the lower bounds of the band "sterk"
 
 __all__ = ["DEFAULT_REGION", "run_demo"]
+
+
+def _strong(result: MatchResult) -> np.ndarray:
+    """Per (row, rank) of a people-with-work result: whether the match is in the band sterk,
+    which asks the coverage too (the gap kernel gives it for every match at once)."""
+    from .recommend import gaps_for_matches
+
+    coverage = np.full(result.indices.shape, np.nan)
+    coverage[result.indices >= 0] = gaps_for_matches(result).coverage()  # pairs in row-major order
+    return strong_matches(result.scores, coverage)
 
 
 def _pick_examples(result: MatchResult) -> list[int]:
@@ -54,16 +64,16 @@ def _pick_examples(result: MatchResult) -> list[int]:
 
 
 def _development_examples(tx: Taxonomy, jobseekers: list, vacancies: list, matcher: Matcher,
-                          by_person: MatchResult) -> list:
-    """Two people worth a training conversation: someone with little Dutch and no strong match,
+                          strong: np.ndarray) -> list:
+    """Two people worth a training conversation: someone with little Dutch and no strong match
+    (``strong``: per jobseeker, whether their best match is in the band sterk),
     planning into a crucial-sector occupation; and someone outside the crucial sectors whose
     cheapest route into one runs through a development path."""
     from .advice import advise
     from .recommend import Catalogue, RouteGraph
 
     catalogue = Catalogue.from_taxonomy(tx)
-    position = {pid: r for r, pid in enumerate(by_person.query_ids)}
-    weak = [p for p in jobseekers if p.language_level and by_person.scores[position[p.id], 0] < STRONG]
+    weak = [p for p, s in zip(jobseekers, strong) if p.language_level and not s]  # strong[i]: jobseekers[i]
     out = []
     if weak:
         out.append(advise(tx, weak[0], vacancies=vacancies, matcher=matcher, k=2, catalogue=catalogue,
@@ -136,15 +146,16 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
 
     best = by_person.scores[:, 0]
     found = np.isfinite(best)
-    strong = found & (best >= STRONG)
+    strong = _strong(by_person)[:, 0]
+    strong_candidates = _strong(by_vacancy).sum(axis=1)
     crucial_ids = {s for s, sec in tx.sectors.items() if sec.crucial}
     vac_best = by_vacancy.scores[:, 0]
     shortage = {}
     for sector in sorted(crucial_ids):
         rows = [i for i, v in enumerate(vacancies) if v.sector == sector]
         if rows:
-            strong_candidates = (by_vacancy.scores[rows] >= STRONG).sum(axis=1)  # -inf padding is never strong
-            shortage[sector] = {"vacancies": len(rows), "with_3_strong_candidates": int((strong_candidates >= 3).sum())}
+            shortage[sector] = {"vacancies": len(rows),
+                                "with_3_strong_candidates": int((strong_candidates[rows] >= 3).sum())}
     summary: dict[str, Any] = {
         "region": region,
         "jobseekers": len(jobseekers),
@@ -158,7 +169,7 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
     }
     say(f"Werkzoekenden met een passende vacature (binnen reisafstand, uren en ondersteuning): "
         f"{summary['jobseekers_with_a_match']} van {len(jobseekers)}; met een sterke match (score ≥ "
-        f"{STRONG:.2f}".replace(".", ",") + "): "
+        + f"{STRONG:.2f} en dekking ≥ {STRONG_COVERAGE:.0%}".replace(".", ",") + "): "
         f"{summary['jobseekers_with_a_strong_match']}")
     say(f"Vacatures met ten minste één kandidaat: {summary['vacancies_with_a_candidate']} van {len(vacancies)}")
     for sector, row in shortage.items():
@@ -173,7 +184,7 @@ def run_demo(*, taxonomy: Taxonomy | None = None, region: str = DEFAULT_REGION, 
         say(f"\nWerkzoekende {e.query} (laatste beroep: {background})")
         say(str(e))
 
-    advice = _development_examples(tx, jobseekers, vacancies, to_work, by_person)
+    advice = _development_examples(tx, jobseekers, vacancies, to_work, strong)
     t_advice = time.perf_counter()
     summary["seconds"]["advice"] = round(t_advice - t_match, 2)
     for a in advice:

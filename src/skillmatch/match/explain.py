@@ -7,11 +7,13 @@ vraagt; 55% van het profiel is relevant", with the two numbers, the essential-re
 factor and any boost multiplying to the score, and each requirement's share of the
 coverage (the shares add up to the coverage).
 
-**Bands** (``fit``): sterk >= 0.40, redelijk 0.25-0.40, zwak < 0.25. Set on the tuning half
-of the quality benchmark (benchmarks/README.md): on the held-out ESCO half, 66% of the
-true matches land in sterk and 2.4% in zwak, while a random other occupation lands in zwak
-99.6% of the time. Profiles there are synthetic; a Werkcentrum should re-set the bands on
-its own intake profiles.
+**Bands** (``fit``), on two numbers: sterk = score >= 0.40 and coverage >= 20%, redelijk =
+score >= 0.25 and coverage >= 15%, else zwak; a match whose score reaches a band but whose
+coverage does not falls one band, and the text says so ("dekking onder 20%"). Set on the
+tuning half of the quality benchmark (benchmarks/QUALITY.md): on the held-out ESCO half,
+61% of the true matches land in sterk and 6.7% in zwak, while a random other occupation
+lands in zwak 99.7% of the time. Profiles there are synthetic; a Werkcentrum should re-set
+the bands on its own intake profiles.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from .index import PEOPLE, CandidateIndex, Side
 
 _IMPORTANCE_NL = {"essential": "essentieel", "important": "belangrijk", "somewhat": "enigszins relevant"}
 
-#: (lower bound, band) for ``fit`` scores, strongest first
-BANDS = ((0.40, "sterk"), (0.25, "redelijk"), (0.0, "zwak"))
+#: (lowest score, lowest coverage, band) for ``fit`` matches, strongest first: a match is in the
+#: first band whose two bounds it reaches
+BANDS = ((0.40, 0.20, "sterk"), (0.25, 0.15, "redelijk"), (0.0, 0.0, "zwak"))
 BANDS_EN = {"sterk": "strong", "redelijk": "fair", "zwak": "weak"}
 
 TEXTS = {
@@ -36,12 +39,14 @@ TEXTS = {
            "credited": "Via verwante vaardigheid", "counts_as": "telt als niveau", "missing_ess": "Mist (essentieel)",
            "missing": "Mist ook", "shared": "Gedeeld", "covers": "dekt {:.0%} van wat {} vraagt",
            "relevant": "{:.0%} van het profiel is relevant", "essential": "essentiële eisen ontbreken",
-           "boost": "cruciale sector", "match": "match", "of_coverage": "van de dekking"},
+           "boost": "cruciale sector", "match": "match", "of_coverage": "van de dekking",
+           "coverage_under": "dekking onder {:.0%}"},
     "en": {"for": "for", "level": "level", "required": "required level", "has": "Has",
            "credited": "Through a related skill", "counts_as": "counts as level", "missing_ess": "Missing (essential)",
            "missing": "Also missing", "shared": "Shared", "covers": "covers {:.0%} of what {} asks",
            "relevant": "{:.0%} of the profile is relevant", "essential": "essential requirements missing",
-           "boost": "crucial sector", "match": "match", "of_coverage": "of the coverage"},
+           "boost": "crucial sector", "match": "match", "of_coverage": "of the coverage",
+           "coverage_under": "coverage under {:.0%}"},
 }
 
 
@@ -50,9 +55,16 @@ WORK_NOUNS = {"nl": {"vacancy": "de vacature", "occupation": "het beroep", "work
               "en": {"vacancy": "the vacancy", "occupation": "the occupation", "work": "the work"}}
 
 
-def band(score: float) -> str:
-    """The Dutch band of a ``fit`` score: sterk, redelijk or zwak."""
-    return next(name for low, name in BANDS if score >= low)
+def band(score: float, coverage: float) -> str:
+    """The Dutch band of a ``fit`` match from its score and coverage: sterk, redelijk or zwak."""
+    return next(name for low, low_coverage, name in BANDS if score >= low and coverage >= low_coverage)
+
+
+def strong_matches(scores: Any, coverage: Any) -> np.ndarray:
+    """Whether matches are in the band sterk, elementwise over arrays of scores and coverages
+    (padding, with score -inf or coverage NaN, is not)."""
+    low, low_coverage, _ = BANDS[0]
+    return (np.asarray(scores) >= low) & (np.asarray(coverage) >= low_coverage)
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,12 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def is_strong(self) -> bool:
+        """In the band sterk (``fit``); under the other scorings, which have no bands, a score
+        at or above sterk's lowest score."""
+        return self.band == "sterk" if self.band is not None else self.score >= BANDS[0][0]
+
     def recomputed(self) -> float | None:
         """The score from the explanation's own numbers (None for ``cosine``)."""
         if self.coverage is None:
@@ -133,6 +151,10 @@ class Explanation:
         head = f"{self.rank + 1}. {self.candidate_label} — score {self.score:.3f} ({self.scoring}"
         if self.band:
             head += f", {t['match']} {self.band if self.lang == 'nl' else BANDS_EN[self.band]}"
+            names = [name for _, _, name in BANDS]
+            at = names.index(self.band)
+            if at > 0 and self.score >= BANDS[at - 1][0]:  # the score reaches the band above; the coverage does not
+                head += f" ({t['coverage_under'].format(BANDS[at - 1][1])})"
         lines = [f"{head}) {t['for']} {self.query_label}"]
         if self.coverage is not None:
             parts = [t["covers"].format(self.coverage, WORK_NOUNS[self.lang][self.work])]
@@ -283,7 +305,7 @@ def explain(index: CandidateIndex, queries: Side, row: int, d: int, rank: int, s
                 matched_sum += f
             numbers["relevance"] = min(1.0, matched_sum * float(people.rows.scale[p_row]))
             numbers["coverage_weight"] = st.coverage_weight
-            numbers["band"] = band(score)
+            numbers["band"] = band(score, coverage)
         numbers["boost"] = boost
     work_id = work.batch.ids[w_row]
     noun = "vacancy" if work.batch.located else "occupation" if work_id in tx.occupations.index else "work"
