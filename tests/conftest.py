@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tables import TaxonomyCopy
+from tables import TaxonomyCopy, own_cache
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SKILLMATCH_DATA") or REPO_ROOT.parent / "shared" / "data")  # ESCO, CompetentNL
@@ -17,16 +17,8 @@ SHARED_DATA = Path(os.environ.get("SKILLMATCH_DATA") or REPO_ROOT.parent / "shar
 @pytest.fixture(scope="session", autouse=True)
 def skillmatch_cache_dir(tmp_path_factory):
     """Every compiled taxonomy of the session goes to a fresh folder, never ~/.cache."""
-    previous = os.environ.get("SKILLMATCH_CACHE_DIR")
-    folder = tmp_path_factory.mktemp("skillmatch-cache")
-    os.environ["SKILLMATCH_CACHE_DIR"] = str(folder)
-    try:
+    with own_cache(tmp_path_factory.mktemp("skillmatch-cache")) as folder:
         yield folder
-    finally:
-        if previous is None:
-            os.environ.pop("SKILLMATCH_CACHE_DIR", None)
-        else:
-            os.environ["SKILLMATCH_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,29 @@
-"""An editable copy of the taxonomy folder for tests that break it on purpose (the
-``taxonomy_copy`` fixture, the bad-input catalogue)."""
+"""Test helpers shared by conftest and the bad-input catalogue: an editable copy of the
+taxonomy folder for tests that break it on purpose (the ``taxonomy_copy`` fixture), and a
+taxonomy cache folder of one's own."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
+
+
+@contextlib.contextmanager
+def own_cache(folder: Path) -> Iterator[Path]:
+    """``SKILLMATCH_CACHE_DIR`` set to ``folder`` for the block, then restored as it was."""
+    previous = os.environ.get("SKILLMATCH_CACHE_DIR")
+    os.environ["SKILLMATCH_CACHE_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop("SKILLMATCH_CACHE_DIR", None)
+        else:
+            os.environ["SKILLMATCH_CACHE_DIR"] = previous
 
 
 class TaxonomyCopy:

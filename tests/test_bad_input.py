@@ -15,7 +15,6 @@ reason, counted in the summary), a reported warning, or a documented outcome.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -23,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from tables import TaxonomyCopy
+from tables import TaxonomyCopy, own_cache
 
 import skillmatch
 from skillmatch import Jobseeker, LabelIndex, Matcher, Requirement, SkillClaim, Vacancy
@@ -214,20 +213,6 @@ class Env:
     @cached_property
     def empty_file(self) -> Path:
         return self.file("empty.jsonl", "")
-
-
-@contextlib.contextmanager
-def own_cache(folder: Path) -> Iterator[Path]:
-    """A cache folder of the case's own, so that tampering with it touches nothing else."""
-    previous = os.environ.get("SKILLMATCH_CACHE_DIR")
-    os.environ["SKILLMATCH_CACHE_DIR"] = str(folder)
-    try:
-        yield folder
-    finally:
-        if previous is None:
-            os.environ.pop("SKILLMATCH_CACHE_DIR", None)
-        else:
-            os.environ["SKILLMATCH_CACHE_DIR"] = previous
 
 
 def read(env: Env, name: str, content: str | bytes, *, vacancies: bool = False, taxonomy: bool = False,
