@@ -70,6 +70,12 @@ def skill_ids(n_skills: int) -> list[str]:
     return [f"urn:s:{s}" for s in range(n_skills)]
 
 
+def random_hours(rng: np.random.Generator) -> dict[str, float]:
+    """A window of hours per week, as people and vacancies both state it."""
+    low = float(rng.choice([0, 8, 16, 24, 32]))
+    return {"hours_min": low, "hours_max": float(min(80, low + rng.choice([0, 8, 16, 40])))}
+
+
 def random_people(rng: np.random.Generator, n: int, n_skills: int, *, filters: bool) -> list[Jobseeker]:
     out = []
     for i in range(n):
@@ -77,9 +83,7 @@ def random_people(rng: np.random.Generator, n: int, n_skills: int, *, filters: b
         skills = tuple(SkillClaim(skill=f"urn:s:{int(s)}", proficiency=int(rng.integers(1, 6))) for s in held)
         extra: dict[str, Any] = {}
         if filters:
-            low = float(rng.choice([0, 8, 16, 24, 32]))
-            extra = {"hours_min": low, "hours_max": float(min(80, low + rng.choice([0, 8, 16, 40]))),
-                     "support_needs": tuple(s for s in SUPPORT_KINDS if rng.random() < 0.15)}
+            extra = {**random_hours(rng), "support_needs": tuple(s for s in SUPPORT_KINDS if rng.random() < 0.15)}
         out.append(Jobseeker(id=f"p{i}", skills=skills, **extra))
     return out
 
@@ -92,9 +96,7 @@ def random_vacancies(rng: np.random.Generator, n: int, n_skills: int, *, filters
                                          level=int(rng.integers(1, 6))) for s in asked)
         extra: dict[str, Any] = {}
         if filters:
-            low = float(rng.choice([0, 8, 16, 24, 32]))
-            extra = {"hours_min": low, "hours_max": float(min(80, low + rng.choice([0, 8, 16, 40]))),
-                     "offers": tuple(s for s in SUPPORT_KINDS if rng.random() < 0.5)}
+            extra = {**random_hours(rng), "offers": tuple(s for s in SUPPORT_KINDS if rng.random() < 0.5)}
         out.append(Vacancy(id=f"v{i}", requirements=requirements, **extra))
     return out
 
