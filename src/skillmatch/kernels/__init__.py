@@ -223,11 +223,7 @@ def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_value
         from .reference import related_credit as credit_fn
     else:
         from .credit import related_credit as credit_fn
-    indptr, indices, values, direct = credit_fn(held_indptr, held_indices, held_values, credit_indptr,
-                                                credit_indices, credit_values)
-    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    order = np.lexsort((indices, rows))
-    return indptr, indices[order], values[order], direct[order]
+    return credit_fn(held_indptr, held_indices, held_values, credit_indptr, credit_indices, credit_values)
 
 
 # --- gaps, pair scores and unlocks (kernels/gaps.py, twins in reference.py) ---------------------
