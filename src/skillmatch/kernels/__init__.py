@@ -92,7 +92,8 @@ def default_threads() -> int:
 
 
 def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE, *, check: bool = True) -> Postings:
-    """The candidates' rows regrouped by (tile, term), candidates ascending within each."""
+    """The candidates' rows regrouped by (tile, term): essential requirements first, then the
+    others, candidates ascending within each part."""
     if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)) or tile < 1:
         raise InputError(f"tile: expected a positive integer, got {tile!r}")
     if check:
@@ -101,15 +102,18 @@ def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE, *, check: bo
     counts = np.diff(c.indptr)
     rows = np.repeat(np.arange(m, dtype=np.int64), counts)
     key = (rows // tile) * n_terms + c.indices
-    order = np.argsort(key, kind="stable")  # stable: candidates stay ascending within a (tile, term)
+    essential = c.essential.astype(bool)
+    # stable: candidates stay ascending within each part of a (tile, term)
+    order = np.argsort(2 * key + ~essential, kind="stable")
     n_tiles = max(1, -(-m // tile))
     indptr = np.zeros(n_tiles * n_terms + 1, np.int64)
     np.cumsum(np.bincount(key, minlength=n_tiles * n_terms), out=indptr[1:])
+    essential_end = indptr[:-1] + np.bincount(key[essential], minlength=n_tiles * n_terms)
     local = (rows[order] % tile).astype(np.int32)
     tile_scale = np.ones(n_tiles)
     if m:
         tile_scale = np.maximum.reduceat(np.asarray(c.scale, np.float64), np.arange(0, m, tile))
-    return Postings(indptr, local, c.values[order], c.inv_levels[order], c.essential[order], tile_scale, int(tile),
+    return Postings(indptr, local, c.values[order], c.inv_levels[order], essential_end, tile_scale, int(tile),
                     int(n_terms), int(m))
 
 

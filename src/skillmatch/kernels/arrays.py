@@ -77,7 +77,11 @@ class Postings(NamedTuple):
 
     Candidates are cut into tiles of ``tile`` consecutive rows; the postings of term ``t``
     in tile ``b`` are ``indptr[b * n_terms + t] : indptr[b * n_terms + t + 1]``, holding
-    the candidate's position within its tile (ascending), its value and inverse level.
+    the candidate's position within its tile, its value and inverse level: first the
+    postings of essential requirements, up to ``essential_end[b * n_terms + t]``, then the
+    others, candidates ascending within each part (a candidate appears once per term, so
+    the split leaves every candidate's sum in the order of its own row). The split lets
+    the scatter count met essential requirements without reading a flag per posting.
     A tile is what one thread's accumulator covers, so it is sized to stay in cache.
     ``tile_scale`` (float64, n_tiles): the largest candidate scale in each tile.
     """
@@ -86,7 +90,7 @@ class Postings(NamedTuple):
     local: np.ndarray  # int32: candidate index - tile start
     values: np.ndarray  # float32
     inv_levels: np.ndarray  # float32
-    essential: np.ndarray  # uint8
+    essential_end: np.ndarray  # int64 (n_tiles * n_terms)
     tile_scale: np.ndarray  # float64
     tile: int
     n_terms: int

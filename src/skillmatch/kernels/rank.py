@@ -163,8 +163,9 @@ def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
                 f = _capped(qv * np.float64(post.inv_levels[p]))
                 acc[2 * c] += np.float64(post.values[p]) * f
                 acc[2 * c + 1] += f
-                if track:
-                    met[c] += post.essential[p]
+            if track:  # the term's essential requirements come first
+                for p in range(lo, post.essential_end[off + t]):
+                    met[post.local[p]] += 1
         elif req_on_query:
             if track and q.essential[j]:
                 for p in range(lo, hi):
@@ -175,10 +176,13 @@ def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
                 for p in range(lo, hi):
                     acc[post.local[p]] += qv * _capped(np.float64(post.values[p]) * q_inv)
         elif track:  # candidates = requirements, the query holds levels; count met essentials too
-            for p in range(lo, hi):
+            mid = post.essential_end[off + t]  # the term's essential requirements come first
+            for p in range(lo, mid):
                 c = post.local[p]
                 acc[c] += np.float64(post.values[p]) * _capped(qv * np.float64(post.inv_levels[p]))
-                met[c] += post.essential[p]
+                met[c] += 1
+            for p in range(mid, hi):
+                acc[post.local[p]] += np.float64(post.values[p]) * _capped(qv * np.float64(post.inv_levels[p]))
         else:
             for p in range(lo, hi):
                 acc[post.local[p]] += np.float64(post.values[p]) * _capped(qv * np.float64(post.inv_levels[p]))
