@@ -209,6 +209,24 @@ def test_related_credit_equals_reference(seed, n, n_terms):
         assert g.dtype == w.dtype
 
 
+@pytest.mark.parametrize("n", [3 * kernels.CREDIT_ROWS + 5, 2 * kernels.CREDIT_ROWS - 1])
+def test_related_credit_on_threads_equals_one_thread_and_the_reference(n):
+    # 3 * CREDIT_ROWS + 5 rows split over three threads (uneven parts); just under two parts' worth runs on one
+    rng = np.random.default_rng(n)
+    h_indptr, h_indices, _ = random_rows(rng, n, 40, 0.2)
+    h_val = rng.choice(np.arange(1, 6, dtype=np.float32), size=len(h_indices))
+    r_indptr, r_indices, _ = random_rows(rng, 40, 40, 0.1)
+    r_val = rng.choice(np.array([0.25, 0.5, 1.0], np.float32), size=len(r_indices))
+    args = (h_indptr, h_indices, h_val, r_indptr, r_indices, r_val)
+    one = kernels.related_credit(*args, n_threads=1)
+    want = reference.related_credit(*args)
+    for got in (kernels.related_credit(*args, n_threads=3), kernels.related_credit(*args, n_threads=None)):
+        for g, o, w in zip(got, one, want):
+            np.testing.assert_array_equal(g, o)
+            np.testing.assert_array_equal(g, w)
+            assert g.dtype == o.dtype == w.dtype
+
+
 def test_related_credit_never_exceeds_holding_the_skill():
     # skill 0 held at 4 credits skill 1 at 0.5; skill 1 is also held at 3, which wins
     out = kernels.related_credit(np.array([0, 2], np.int64), np.array([0, 1], np.int32),

@@ -216,11 +216,11 @@ def rank_chunk(index: Any, batch: Any, k: int, explanations: str | None, lang: s
     from ..match import MatchResult
 
     if lock is None:
-        side = index.prepare(batch)
+        side = index.prepare(batch, n_threads=n_threads)
         indices, scores = index.rank(side, k, n_threads=n_threads)
     else:
         with lock:
-            side = index.prepare(batch)
+            side = index.prepare(batch, n_threads=n_threads)
             indices, scores = index.rank(side, k, n_threads=n_threads)
     texts = None
     if explanations is not None:

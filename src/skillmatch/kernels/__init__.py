@@ -209,9 +209,13 @@ def topk(st: Settings, q: Rows, c: Rows, post: Postings, qp: Place, cp: Place,
     return out_idx, out_score
 
 
+#: rows a thread of :func:`related_credit` takes at least (fewer rows run on the calling thread)
+CREDIT_ROWS = 4096
+
+
 def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_values: np.ndarray,
                    credit_indptr: np.ndarray, credit_indices: np.ndarray, credit_values: np.ndarray, *,
-                   check: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   check: bool = True, n_threads: int | None = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Effective proficiency: ``eff[i, t] = max(held[i, t], max_s held[i, s] x credit[s, t])``.
 
     Takes the held levels and the (square) credit matrix as CSR arrays (int64 pointers,
@@ -219,7 +223,8 @@ def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_value
     [0, 1]) and returns the CSR arrays of ``eff`` (indices sorted within each row) and a
     uint8 flag per entry: 1 when the person holds the skill at that value, 0 when the
     value comes through a related skill. ``check=False`` skips the checks for arrays the
-    caller made and checked itself.
+    caller made and checked itself. ``n_threads`` (None: :func:`default_threads`) split
+    the rows in consecutive parts of at least :data:`CREDIT_ROWS`, joined in order.
     """
     if check:
         check_credit_inputs(held_indptr, held_indices, held_values, credit_indptr, credit_indices, credit_values)
@@ -227,7 +232,23 @@ def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_value
         from .reference import related_credit as credit_fn
     else:
         from .credit import related_credit as credit_fn
-    return credit_fn(held_indptr, held_indices, held_values, credit_indptr, credit_indices, credit_values)
+    n = len(held_indptr) - 1
+    threads = max(1, min(n_threads or default_threads(), n // CREDIT_ROWS))
+    if threads == 1:
+        return credit_fn(held_indptr, held_indices, held_values, credit_indptr, credit_indices, credit_values)
+
+    def part(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        a, b = held_indptr[lo], held_indptr[hi]
+        return credit_fn(held_indptr[lo:hi + 1] - a, held_indices[a:b], held_values[a:b], credit_indptr,
+                         credit_indices, credit_values)
+
+    bounds = [(i * n // threads, (i + 1) * n // threads) for i in range(threads)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = [future.result() for future in [pool.submit(part, lo, hi) for lo, hi in bounds]]
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.concatenate([np.diff(p[0]) for p in parts]), out=indptr[1:])
+    indices, values, direct = (np.concatenate([p[j] for p in parts]) for j in (1, 2, 3))
+    return indptr, indices, values, direct
 
 
 # --- gaps, pair scores and unlocks (kernels/gaps.py, twins in reference.py) ---------------------

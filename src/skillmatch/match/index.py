@@ -127,13 +127,14 @@ class CandidateIndex:
 
     # --- queries ---------------------------------------------------------------------------------
 
-    def prepare(self, queries: Batch) -> Side:
+    def prepare(self, queries: Batch, *, n_threads: int | None = 1) -> Side:
         """Queries as a kernel-ready :class:`Side` in this index's weighting.
 
         Refuses a batch built against another taxonomy, and pairs the score cannot rank:
         ``coverage`` compares people with work, so people are ranked for work or work for
         people; work against work is scored as someone doing the query work (holding its
-        requirements at their levels) against the candidate work.
+        requirements at their levels) against the candidate work. ``n_threads`` (None: all
+        CPUs) share the related-skill credit of a large batch.
         """
         if queries.fingerprint != self.fingerprint:
             raise InputError(f"queries: built against another taxonomy (fingerprint {queries.fingerprint}) than the "
@@ -145,7 +146,7 @@ class CandidateIndex:
                                  "vacancies or occupations to rank them for jobseekers, or use scoring='cosine' for "
                                  "similar people")
             kind = PEOPLE  # work as the person who does it
-        return _side(queries, kind, self.settings, self.credit, self.idf, None)
+        return _side(queries, kind, self.settings, self.credit, self.idf, None, n_threads=n_threads)
 
     def exclusions(self, exclude: Any, queries: Side) -> tuple[np.ndarray, np.ndarray]:
         """Candidates never to return, per query row, as sorted CSR arrays.
@@ -290,24 +291,26 @@ class CandidateIndex:
         return cls.build(taxonomy, batch, st, meta["tile"])
 
 
-def _effective(held: CSR, credit: CSR | None) -> tuple[CSR, np.ndarray]:
+def _effective(held: CSR, credit: CSR | None, n_threads: int | None = 1) -> tuple[CSR, np.ndarray]:
     """Effective proficiency with related-skill credit (the held levels when credit is off)."""
     if credit is None:
         return held, np.ones(held.nnz, np.uint8)
     indptr, indices, values, direct = kernels.related_credit(held.indptr, held.indices, held.data, credit.indptr,
-                                                             credit.indices, credit.data, check=False)
+                                                             credit.indices, credit.data, check=False,
+                                                             n_threads=n_threads)
     return CSR(indptr, indices, values, held.n_columns), direct
 
 
 def _side(batch: Batch, kind: str, st: MatchSettings, credit: CSR | None, idf: np.ndarray | None,
-          scale: np.ndarray | None, effective: tuple[CSR, np.ndarray] | None = None) -> Side:
+          scale: np.ndarray | None, effective: tuple[CSR, np.ndarray] | None = None, *,
+          n_threads: int | None = 1) -> Side:
     """Kernel rows for a batch scored as ``kind``, with the filters the settings switch off cleared."""
     scoring = SCORINGS[st.scoring]
     place = batch.place.without(region=not st.same_region, travel=not st.travel, support=not st.support)
     if kind == PEOPLE:
         held = batch.held if isinstance(batch, PeopleBatch) else batch.importance.with_data(batch.levels)
         if effective is None:
-            effective = _effective(held, credit)
+            effective = _effective(held, credit, n_threads)
         eff, direct = effective
         if scoring.relevance:  # relevance counts the skills the person holds (not those credited)
             scale = 1.0 / np.maximum(np.diff(held.indptr), 1)

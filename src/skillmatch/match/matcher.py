@@ -210,7 +210,8 @@ class Matcher(BaseEstimator):
         index = self._fitted()
         k = check_params("match", {"k": K}, {"k": k})["k"]
         n_threads = check_params("Matcher", {"n_threads": PARAMETERS["n_threads"]}, {"n_threads": self.n_threads})
-        side = index.prepare(batch(self.taxonomy, queries, where="queries", lang=self.lang))
+        side = index.prepare(batch(self.taxonomy, queries, where="queries", lang=self.lang),
+                             n_threads=n_threads["n_threads"])
         idx, scores = index.rank(side, k, exclude, n_threads=n_threads["n_threads"])
         return MatchResult(idx, scores, side.batch.ids, index.ids, index.settings.scoring, index, side, self.lang)
 
