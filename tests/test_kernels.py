@@ -93,6 +93,24 @@ def problem(seed, n, m, n_terms, k, mode, req_on_query, essential, *, filters, d
     return st_, q, c, post, qp, cp, (ex_indptr, ex_indices)
 
 
+def test_postings_put_each_terms_essential_requirements_first():
+    rng = np.random.default_rng(3)
+    c = make_rows(rng, 50, 7, levels=True, essential=True, scaled=False)
+    tile, n_terms = 16, 7
+    post = build_postings(c, n_terms, tile)
+    rows = np.repeat(np.arange(50), np.diff(c.indptr))
+    for b in range(-(-50 // tile)):
+        for t in range(n_terms):
+            key = b * n_terms + t
+            lo, mid, hi = post.indptr[key], post.essential_end[key], post.indptr[key + 1]
+            entry = (rows // tile == b) & (c.indices == t)
+            want_ess = np.sort(rows[entry & (c.essential == 1)]) - b * tile
+            want_rest = np.sort(rows[entry & (c.essential == 0)]) - b * tile
+            assert post.local[lo:mid].tolist() == want_ess.tolist()
+            assert post.local[mid:hi].tolist() == want_rest.tolist()
+    assert int((post.essential_end - post.indptr[:-1]).sum()) == int(c.essential.sum()) > 0
+
+
 def run_chunks(st_, q, c, post, qp, cp, exclude, n_chunks):
     """The kernel over ``n_chunks`` consecutive row ranges (as threads would split them)."""
     n = q.n_rows
