@@ -227,9 +227,9 @@ def test_related_credit_equals_reference(seed, n, n_terms):
         assert g.dtype == w.dtype
 
 
-@pytest.mark.parametrize("n", [3 * kernels.CREDIT_ROWS + 5, 2 * kernels.CREDIT_ROWS - 1])
+@pytest.mark.parametrize("n", [30 * kernels.CHUNK_ROWS + 5, 7])
 def test_related_credit_on_threads_equals_one_thread_and_the_reference(n):
-    # 3 * CREDIT_ROWS + 5 rows split over three threads (uneven parts); just under two parts' worth runs on one
+    # many uneven chunks over three threads; and 7 rows, one a chunk
     rng = np.random.default_rng(n)
     h_indptr, h_indices, _ = random_rows(rng, n, 40, 0.2)
     h_val = rng.choice(np.arange(1, 6, dtype=np.float32), size=len(h_indices))

@@ -209,10 +209,6 @@ def topk(st: Settings, q: Rows, c: Rows, post: Postings, qp: Place, cp: Place,
     return out_idx, out_score
 
 
-#: rows a thread of :func:`related_credit` takes at least (fewer rows run on the calling thread)
-CREDIT_ROWS = 4096
-
-
 def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_values: np.ndarray,
                    credit_indptr: np.ndarray, credit_indices: np.ndarray, credit_values: np.ndarray, *,
                    check: bool = True, n_threads: int | None = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -223,8 +219,8 @@ def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_value
     [0, 1]) and returns the CSR arrays of ``eff`` (indices sorted within each row) and a
     uint8 flag per entry: 1 when the person holds the skill at that value, 0 when the
     value comes through a related skill. ``check=False`` skips the checks for arrays the
-    caller made and checked itself. ``n_threads`` (None: :func:`default_threads`) split
-    the rows in consecutive parts of at least :data:`CREDIT_ROWS`, joined in order.
+    caller made and checked itself. ``n_threads`` (None: :func:`default_threads`) share
+    the rows in consecutive chunks (:func:`_run_chunks`), joined in order.
     """
     if check:
         check_credit_inputs(held_indptr, held_indices, held_values, credit_indptr, credit_indices, credit_values)
@@ -232,20 +228,16 @@ def related_credit(held_indptr: np.ndarray, held_indices: np.ndarray, held_value
         from .reference import related_credit as credit_fn
     else:
         from .credit import related_credit as credit_fn
-    n = len(held_indptr) - 1
-    threads = max(1, min(n_threads or default_threads(), n // CREDIT_ROWS))
-    if threads == 1:
-        return credit_fn(held_indptr, held_indices, held_values, credit_indptr, credit_indices, credit_values)
 
     def part(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         a, b = held_indptr[lo], held_indptr[hi]
         return credit_fn(held_indptr[lo:hi + 1] - a, held_indices[a:b], held_values[a:b], credit_indptr,
                          credit_indices, credit_values)
 
-    bounds = [(i * n // threads, (i + 1) * n // threads) for i in range(threads)]
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = [future.result() for future in [pool.submit(part, lo, hi) for lo, hi in bounds]]
-    indptr = np.zeros(n + 1, np.int64)
+    parts = _run_chunks(part, len(held_indptr) - 1, n_threads)
+    if len(parts) == 1:
+        return parts[0]
+    indptr = np.zeros(len(held_indptr), np.int64)
     np.cumsum(np.concatenate([np.diff(p[0]) for p in parts]), out=indptr[1:])
     indices, values, direct = (np.concatenate([p[j] for p in parts]) for j in (1, 2, 3))
     return indptr, indices, values, direct
