@@ -33,21 +33,19 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import synthetic
+from bench_topk import COSINE_WEIGHTINGS, POPULARITY, with_implementation
 from machine import describe
 
 from skillmatch import Matcher
 from skillmatch.vectorize import Credit
 
-#: the cosine weightings (the denominators) and the scorings timed against them
-COSINES = {"cosine binary": {"scoring": "cosine", "credit": None, "weighting": "binary", "idf": False},
-           "cosine idf": {"scoring": "cosine", "credit": None, "weighting": "binary", "idf": True},
-           "cosine levels x idf": {"scoring": "cosine", "credit": None}}
+#: the cosine weightings (the denominators, bench_topk's) and the scorings timed against them
+COSINES = {f"cosine {name}": {"scoring": "cosine", "credit": None, **kw} for name, kw in COSINE_WEIGHTINGS.items()}
 SCORINGS = {"coverage": {"scoring": "coverage", "credit": None},
             "coverage + credit": {"scoring": "coverage", "credit": Credit()},
             "coverage + credit, essential none": {"scoring": "coverage", "credit": Credit(), "essential": "none"},
             "fit (default)": {"scoring": "fit"},
             "fit, essential none": {"scoring": "fit", "essential": "none"}}
-POPULARITY = {"esco": synthetic.ESCO_LIKE, "zipf1": synthetic.ZIPF1}
 
 
 def run(n: int, m: int, popularity: str, threads: int, rounds: int, check_rows: int, seed: int) -> dict:
@@ -60,11 +58,7 @@ def run(n: int, m: int, popularity: str, threads: int, rounds: int, check_rows: 
     checks = {}
     for name, matcher in matchers.items():  # the warm-up call, checked against the reference
         res = matcher.match(held, 10)
-        os.environ["SKILLMATCH_IMPLEMENTATION"] = "python"
-        try:
-            ref = matcher.match(held[rows], 10)
-        finally:
-            del os.environ["SKILLMATCH_IMPLEMENTATION"]
+        ref = with_implementation("python", lambda m=matcher: m.match(held[rows], 10))
         checks[name] = bool(np.array_equal(ref.indices, res.indices[rows]) and np.array_equal(ref.scores,
                                                                                               res.scores[rows]))
     times = {name: [] for name in methods}
