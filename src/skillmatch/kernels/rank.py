@@ -8,12 +8,14 @@ stays in cache; 20k candidates are one tile, 1M are ~30):
    the accumulator: ``acc[c] += value`` with no test at all (cosine: ``q x v``; coverage:
    ``w x min(1, held x 1/level)``). Every candidate's sum therefore runs in the order of its
    own row, exactly as the NumPy reference sums it, so scores are equal bit for bit.
-2. **selection** — the accumulator is scanned in blocks of 16: a block whose largest score
-   cannot reach the current k-th best is zeroed and skipped; in the others each candidate
-   that would enter the top k is tested against the exclusions and filters, its met
-   essential requirements are counted (the penalty only lowers a score), and it is
-   inserted. Filters, exclusions and essential counts thus cost nothing in the scatter and
-   are paid only by the few candidates that reach the top k.
+2. **selection** — one scan of the accumulator in blocks of 16 keeps each block's bound
+   (its largest score) and the blocks with the k best bounds; those blocks are ranked
+   first, which lifts the k-th best close to its final value at once, and then every other
+   block whose bound can still pass. There each candidate that would enter the top k is
+   tested against the exclusions and filters, its met essential requirements are read
+   (the penalty only lowers a score), and it is inserted. Filters, exclusions and the
+   penalty thus cost nothing in the scatter and are paid only by the few candidates that
+   reach the top k.
 
 **Dense or sparse.** A row that touches few of a tile's candidates (short profiles against
 a large tile) would waste the dense scan; such a (row, tile) takes the sparse path: the
@@ -38,6 +40,8 @@ from numba import njit
 from .arrays import COSINE, EARTH_KM, ESSENTIAL_GATE, ESSENTIAL_NONE, FIT
 
 BLOCK = 16
+#: A dense selection first visits the blocks with the min(k, FIRST_BLOCKS) best bounds.
+FIRST_BLOCKS = 32
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -110,11 +114,10 @@ def _excluded(d, ex_indices, lo, hi):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _floor(kth, sparse):
-    """The float64 score a candidate must exceed to enter a full top list whose k-th best is ``kth``."""
-    if sparse:
-        return np.float64(np.nextafter(kth, np.float32(-np.inf)))
-    return np.float64(kth)
+def _floor(kth):
+    """The float64 score a candidate must exceed to enter a full top list whose k-th best is
+    ``kth``: the float32 just under it, since a tie may still win on a lower index."""
+    return np.float64(np.nextafter(kth, np.float32(-np.inf)))
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -210,7 +213,7 @@ def _may_exceed(c, r, a, f, r1, c3):
 
 @njit(nogil=True, cache=True, inline="always")
 def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s, top_i, n_top, c, cp,
-            ex_indices, row):
+            ex_indices, row, block_bound, first):
     """Selection over one tile's accumulator (the candidates ``base:base + length``): each
     candidate that enters the top list goes in, every sum used is zeroed; returns the new
     length of the top list. ``sparse`` is a constant where it is inlined: the dense and the
@@ -233,15 +236,17 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
     # touch order, where a tie can win: floor = the float32 just under the k-th best.
     # Dense works in blocks of 16 (a constant trip count, so the block maximum
     # compiles to straight-line code); a block whose bound cannot pass is only zeroed.
-    floor = 0.0 if n_top < k else _floor(top_s[k - 1], sparse)
+    floor = 0.0 if n_top < k else _floor(top_s[k - 1])
     f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale if fit and n_top == k else 0.0, expo)
-    n_steps = n_touched if sparse else (length + BLOCK - 1) // BLOCK
-    for step in range(n_steps):
-        if sparse:
-            lo = touched[step]
-            hi = lo + 1
-        else:
-            lo = step * BLOCK
+    n_blocks = (length + BLOCK - 1) // BLOCK
+    n_first = 0
+    if sparse:
+        n_steps = n_touched
+    else:
+        n_want = first.shape[0]
+        last = floor  # the bound the n_want-th best block must beat
+        for b in range(n_blocks):
+            lo = b * BLOCK
             hi = min(lo + BLOCK, length)
             # An upper bound of the block's scores. FIT: a·max C + (1 - a)·max R bounds
             # C^a·R^(1-a) (weighted AM >= GM); two independent maxima, about what
@@ -264,8 +269,30 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
             else:
                 for i in range(lo, lo + BLOCK):
                     bound = max(bound, acc[i])
-            if not (bound * bound_scale > floor):
-                hi = lo  # no candidate of the block can enter: it is only zeroed, below
+            bound *= bound_scale
+            block_bound[b] = bound
+            if bound > last:  # b is among the n_want best blocks so far: insert it, best first
+                pos = n_first if n_first < n_want else n_want - 1
+                n_first = max(n_first, pos + 1)
+                while pos > 0 and block_bound[first[pos - 1]] < bound:
+                    first[pos] = first[pos - 1]
+                    pos -= 1
+                first[pos] = b
+                if n_first == n_want:
+                    last = block_bound[first[n_want - 1]]
+        n_steps = n_first + n_blocks
+    for step in range(n_steps):
+        if sparse:
+            lo = touched[step]
+            hi = lo + 1
+        else:
+            b = first[step] if step < n_first else step - n_first
+            if not (block_bound[b] > floor):
+                continue  # no candidate of the block can enter (or it was visited first)
+            if step < n_first:
+                block_bound[b] = -1.0
+            lo = b * BLOCK
+            hi = min(lo + BLOCK, length)
         for i in range(lo, hi):
             if not sparse:  # most candidates of a block that passed fall short of its bound: test it first
                 if fit:
@@ -326,16 +353,12 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
                     continue
             n_top = _insert(top_s, top_i, n_top, np.float32(s), d)
             if n_top == k:
-                floor = _floor(top_s[k - 1], sparse)
+                floor = _floor(top_s[k - 1])
                 if fit:
                     f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale, expo)
-        if not sparse:  # zero the whole block, padding included (constant trip counts)
-            if fit:
-                for i in range(2 * lo, 2 * lo + 2 * BLOCK):
-                    acc[i] = 0.0
-            else:
-                for i in range(lo, lo + BLOCK):
-                    acc[i] = 0.0
+    if not sparse:  # zero every block, padding included
+        for i in range((2 if fit else 1) * n_blocks * BLOCK):
+            acc[i] = 0.0
     return n_top
 
 
@@ -374,6 +397,8 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     touched = scratch.touched
     top_s = np.empty(k, np.float32)
     top_i = np.empty(k, np.int32)
+    block_bound = np.empty((tile + BLOCK - 1) // BLOCK)
+    first = np.empty(min(k, FIRST_BLOCKS), np.int32)  # the blocks a dense selection visits first
     req_on_query = st.req_on_query
     track = st.essential != ESSENTIAL_NONE
     dense_factor = st.dense_factor
@@ -408,10 +433,10 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                    q_offers)
             if sparse:
                 n_top = _select(True, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s,
-                                top_i, n_top, c, cp, ex_indices, row)
+                                top_i, n_top, c, cp, ex_indices, row, block_bound, first)
             else:
                 n_top = _select(False, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s,
-                                top_i, n_top, c, cp, ex_indices, row)
+                                top_i, n_top, c, cp, ex_indices, row, block_bound, first)
             if track and not sparse:
                 met[:length] = 0
         for j in range(n_top):
