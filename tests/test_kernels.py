@@ -180,6 +180,25 @@ def test_ties_are_ordered_by_candidate_index():
         assert idx[0].tolist() == [0, 1, 2, 3, 4] and set(score[0].tolist()) == {0.5}
 
 
+def test_a_tie_in_a_block_visited_after_the_best_one_still_wins_on_index():
+    """The dense path ranks the block with the best bound (the last one here) first and fills
+    the top list there; the equal scores of lower candidates, visited after it, must still
+    take the places that the tie rule gives them."""
+    n_terms, m, k = 2, 64, 6
+    values = np.full(m, 0.5, np.float32)
+    values[48:52] = 1.0
+    q = Rows(np.array([0, 1], np.int64), np.array([1], np.int32), np.array([1.0], np.float32),
+             np.ones(1, np.float32), np.zeros(1, np.uint8), np.zeros(1, np.int32), np.ones(1))
+    c = Rows(np.arange(m + 1, dtype=np.int64), np.full(m, 1, np.int32), values, np.ones(m, np.float32),
+             np.zeros(m, np.uint8), np.zeros(m, np.int32), np.ones(m))
+    for factor in (0.0, 1e9):  # sparse, dense
+        st_ = Settings(k, kernels.COSINE, False, kernels.ESSENTIAL_NONE, 0.0, False, False, False, factor)
+        idx, score = kernels.topk(st_, q, c, build_postings(c, n_terms), kernels.unfiltered_place(1),
+                                  kernels.unfiltered_place(m))
+        assert idx[0].tolist() == [48, 49, 50, 51, 0, 1]
+        assert score[0].tolist() == [1.0] * 4 + [0.5] * 2
+
+
 def test_padding_when_fewer_candidates_qualify_than_k():
     """Three candidates, one of them sharing nothing with the query: two results, then padding."""
     n_terms = 3
@@ -225,6 +244,27 @@ def test_related_credit_equals_reference(seed, n, n_terms):
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
         assert g.dtype == w.dtype
+
+
+def test_related_credit_sorts_short_and_long_rows_alike():
+    """Rows up to SHORT_ROW effective skills are sorted by insertion, longer ones by numba's sort."""
+    from skillmatch.kernels.credit import SHORT_ROW
+
+    rng = np.random.default_rng(7)
+    n_terms = 4 * SHORT_ROW
+    h_indptr, h_indices, _ = random_rows(rng, 60, n_terms, 0.02)
+    long_rows = [np.sort(rng.choice(n_terms, 2 * SHORT_ROW, replace=False)).astype(np.int32) for _ in range(20)]  # rows 40-59
+    h_indices = np.concatenate([h_indices[:h_indptr[40]], *long_rows])
+    h_indptr[41:] = h_indptr[40] + 2 * SHORT_ROW * np.arange(1, 21)
+    h_val = rng.choice(np.arange(1, 6, dtype=np.float32), size=len(h_indices))
+    r_indptr, r_indices, _ = random_rows(rng, n_terms, n_terms, 0.01)
+    r_val = rng.choice(np.array([0.25, 0.5, 1.0], np.float32), size=len(r_indices))
+    args = (h_indptr, h_indices, h_val, r_indptr, r_indices, r_val)
+    got, want = kernels.related_credit(*args), reference.related_credit(*args)
+    sizes = np.diff(got[0])
+    assert (sizes <= SHORT_ROW).sum() >= 20 and (sizes > SHORT_ROW).sum() >= 20
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
 
 
 @pytest.mark.parametrize("n", [30 * kernels.CHUNK_ROWS + 5, 7])
