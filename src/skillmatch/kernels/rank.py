@@ -220,6 +220,13 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
     sparse selection compile apart, each without the other's branches (one loop serving
     both ran 1.3-1.5x slower; benchmarks/README.md).
 
+    Dense: a first scan keeps every block's bound in ``block_bound`` and the ``len(first)``
+    blocks with the best bounds in ``first``, best first; those blocks are ranked first,
+    which lifts the k-th best close to its final value at once, and then, in order, every
+    other block whose bound still passes. In index order alone the k-th best rose slowly,
+    and with the essential penalty (which a bound cannot see) about three times as many
+    blocks got through (benchmarks/README.md, "Best blocks first").
+
     ``row``: the query row's scale, essential count, exclusion range, whether any check
     applies, and its place (region, lat, lon, km, hours from, to, needs, offers).
     """
@@ -229,13 +236,12 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
     track = essential != ESSENTIAL_NONE
     c_scale, c_n_essential = c.scale, c.n_essential
     cp_region, cp_geo, cp_hours, cp_needs, cp_offers = cp.region, cp.geo, cp.hours, cp.needs, cp.offers
-    # Selection: one comparison with ``floor`` turns almost every candidate away. The
-    # dense path visits candidates in ascending order, after everything in the top
-    # list, so a candidate enters only with a float32 score above the k-th best
-    # (a tie loses on index): floor = the k-th best. The sparse path visits them in
-    # touch order, where a tie can win: floor = the float32 just under the k-th best.
-    # Dense works in blocks of 16 (a constant trip count, so the block maximum
-    # compiles to straight-line code); a block whose bound cannot pass is only zeroed.
+    # Selection: one comparison with ``floor`` turns almost every candidate away. Neither
+    # path visits candidates in index order (sparse: touch order; dense: the best blocks
+    # first), so a tie with the k-th best can still win on its lower index: floor = the
+    # float32 just under the k-th best. Dense works in blocks of 16 (a constant trip
+    # count, so the block maximum compiles to straight-line code); a block whose bound
+    # cannot pass is only zeroed.
     floor = 0.0 if n_top < k else _floor(top_s[k - 1])
     f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale if fit and n_top == k else 0.0, expo)
     n_blocks = (length + BLOCK - 1) // BLOCK
