@@ -97,9 +97,9 @@ def _rows(rows: list[dict[int, Any]], n_columns: int, value: Any, dtype: Any) ->
     cols: list[int] = []
     vals: list[Any] = []
     for r in rows:
-        for j in sorted(r):
-            cols.append(j)
-            vals.append(value(r[j]))
+        keys = sorted(r)
+        cols.extend(keys)
+        vals.extend(map(value, map(r.__getitem__, keys)))
     return CSR(indptr, np.array(cols, INDEX_DTYPE), np.array(vals, dtype), n_columns)
 
 
@@ -122,8 +122,8 @@ def _held_rows(taxonomy: Taxonomy, jobseekers: Sequence[Jobseeker], where: str) 
             j = index.get(claim.skill)
             if j is None:
                 unknown.skill(claim.skill, person.id, f"skills[{k}].skill")
-            else:
-                row[j] = max(row.get(j, 0.0), float(claim.proficiency))
+            elif j not in row or row[j] < claim.proficiency:
+                row[j] = float(claim.proficiency)
         rows.append(row)
     unknown.raise_if_any("unknown skill(s)")
     return _rows(rows, taxonomy.n_concepts, float, VALUE_DTYPE)
@@ -229,6 +229,8 @@ Batch = PeopleBatch | WorkBatch
 
 
 def _unique_ids(ids: list[str], where: str) -> None:
+    if len(set(ids)) == len(ids):
+        return
     repeated = sorted(i for i, count in Counter(ids).items() if count > 1)
     if repeated:
         raise InputError(f"{where}: ids must be unique; repeated: {repeated[:5]}"
