@@ -440,7 +440,8 @@ def run_case(tx, n: int, m: int, popularity: str, args, checks: Checks) -> dict:
         entry, res, prepared = run_ours(matcher, held, reqs, k, args, checks, f"{tag} cosine/{weighting}", check_rows)
         ours_idx, ours_s = res.indices, res.scores
         c = matcher.index_.candidates.rows
-        c_rows, q_rows = vectors(c, b.shape), vectors(prepared.rows, a.shape)
+        c_rows = sp.csr_matrix((c.values, c.indices, c.indptr), shape=b.shape)
+        q_rows = sp.csr_matrix((prepared.rows.values, prepared.rows.indices, prepared.rows.indptr), shape=a.shape)
         checks(f"{tag} cosine/{weighting}: the peers rank the Matcher's vectors",
                (abs(c_rows - b).max() == 0) and (abs(q_rows - a).max() == 0))
         ours = add(dict({"method": "ours cosine", "scoring": "cosine", "weighting": weighting}, **entry))
@@ -541,13 +542,6 @@ def run_case(tx, n: int, m: int, popularity: str, args, checks: Checks) -> dict:
 
 
 # --- one jobseeker ------------------------------------------------------------------------------------
-
-
-def vectors(rows, shape) -> sp.csr_matrix:
-    """The vectors kernel rows stand for: each row's values times its scale (binary cosine rows
-    are kept as ones with 1/√n as the scale)."""
-    values = (rows.values * np.repeat(rows.scale, np.diff(rows.indptr))).astype(np.float32)
-    return sp.csr_matrix((values, rows.indices, rows.indptr), shape=shape)
 
 
 def latency(tx, popularity: str, args, checks: Checks) -> list[dict]:

@@ -143,31 +143,6 @@ def test_topk_equals_reference(seed, n, m, n_terms, k, mode, filters, n_chunks, 
     assert_same(got, want)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 6), m=st.integers(0, 40), n_terms=st.integers(1, 9),
-       k=st.integers(1, 16), filters=st.booleans(), dense_factor=st.sampled_from([0.0, 1.0, 1e9]),
-       tile=st.sampled_from([None, 1, 3, 16, 17]))
-def test_unit_cosine_equals_reference_and_the_value_reading_scatter(seed, n, m, n_terms, k, filters, dense_factor,
-                                                                     tile):
-    """Binary candidate rows: values 1, each row's 1/√n in its scale; ``unit`` skips reading them."""
-    st_, q, c, _, qp, cp, ex = problem(seed, n, m, n_terms, k, kernels.COSINE, False, kernels.ESSENTIAL_NONE,
-                                       filters=filters, dense_factor=dense_factor, tile=tile)
-    c = c._replace(values=np.ones(len(c.values), np.float32),
-                   scale=1.0 / np.sqrt(np.maximum(np.diff(c.indptr), 1)) * np.random.default_rng(seed).choice(
-                       [1.0, 1.5], size=m))
-    post = build_postings(c, n_terms, tile or max(1, m))
-    unit = st_._replace(scaled=True, unit=True)
-    got = run_chunks(unit, q, c, post, qp, cp, ex, max(1, min(2, n)))
-    assert_same(got, reference.topk(unit, q, c, qp, cp, *ex))
-    assert_same(got, run_chunks(unit._replace(unit=False), q, c, post, qp, cp, ex, 1))
-
-
-def test_unit_settings_with_other_candidate_values_are_refused():
-    st_, q, c, post, qp, cp, ex = problem(1, 3, 10, 5, 3, kernels.COSINE, False, kernels.ESSENTIAL_NONE, filters=False)
-    with pytest.raises(InputError, match=r"settings\.unit: says every candidate value is 1"):
-        kernels.topk(st_._replace(unit=True), q, c, post, qp, cp, ex)
-
-
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("path", ["dense", "sparse"])
 def test_topk_equals_reference_on_larger_rows(mode, path):

@@ -75,24 +75,6 @@ def test_both_directions_follow_the_contract_and_equal_the_reference(tx, caseloa
     np.testing.assert_array_equal(back.scores, want.scores)
 
 
-def test_binary_cosine_counts_shared_skills_and_scores_as_plain_cosine(tx, caseload):
-    """Binary rows without idf are kept as ones, 1/√n in the row's scale (the kernel then
-    reads no value per posting); the scores are still the cosine of the unit vectors."""
-    from skillmatch.vectorize import SkillVectorizer
-
-    jobseekers, vacancies = caseload
-    matcher = Matcher(tx, "cosine", weighting="binary", idf=False, credit=None, crucial_boost=0.0).fit(vacancies)
-    assert matcher.index_.unit and (matcher.index_.candidates.rows.values == 1.0).all()
-    assert not Matcher(tx, "cosine", credit=None).fit(vacancies).index_.unit  # levels x idf: values differ
-    got = matcher.match(jobseekers, k=10)
-    vec = SkillVectorizer(tx, weighting="binary", idf=False)
-    plain = (vec.fit_transform(jobseekers) @ vec.transform(vacancies).T).toarray()
-    found = got.indices >= 0
-    assert found.sum() > 500
-    rows = np.nonzero(found)[0]
-    np.testing.assert_allclose(got.scores[found], plain[rows, got.indices[found]], rtol=1e-6)
-
-
 @pytest.mark.parametrize("scoring", sorted(SCORINGS))
 def test_a_pair_scores_the_same_in_both_directions(tx, caseload, scoring):
     """coverage(jobseeker, vacancy) does not depend on which side is the query."""

@@ -185,9 +185,6 @@ def topk(st: Settings, q: Rows, c: Rows, post: Postings, qp: Place, cp: Place,
         check_settings(st)
         check_rows(q, post.n_terms, "queries")
         check_rows(c, post.n_terms, "candidates")
-        if st.unit and st.mode == COSINE and not (c.values == 1.0).all():
-            raise InputError("settings.unit: says every candidate value is 1, but the candidate rows hold other "
-                             "values; pass unit=False")
         if post.n_candidates != m:
             raise InputError(f"postings: built for {post.n_candidates} candidates, got {m} candidate rows")
         check_place(qp, n, "query place")

@@ -126,8 +126,6 @@ class Settings(NamedTuple):
     dense_factor : a (row, tile) takes the dense path when its postings x dense_factor
         >= the tile's candidates (see :mod:`.rank`)
     exponent : FIT only: the weight ``a`` of coverage in C^a · R^(1 - a), in (0, 1]
-    unit : COSINE only: every candidate value is 1 (binary rows, their 1/√n kept as the
-        row's scale), so the scatter adds the query's value without reading the posting's
     """
 
     k: int
@@ -140,7 +138,6 @@ class Settings(NamedTuple):
     scaled: bool
     dense_factor: float
     exponent: float = 1.0
-    unit: bool = False
 
 
 # --- the one check at the API edge ---------------------------------------------------------

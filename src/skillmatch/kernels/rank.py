@@ -5,8 +5,8 @@ How :func:`rank_rows` ranks one query row against the candidates, tile by tile (
 stays in cache; 20k candidates are one tile, 1M are ~30):
 
 1. **scatter** — the query's terms, in ascending order, add each posting of the tile into
-   the accumulator: ``acc[c] += value`` with no test at all (cosine: ``q x v``, or ``q``
-   alone when every candidate value is 1; coverage: ``w x min(1, held x 1/level)``). Every candidate's sum therefore runs in the order of its
+   the accumulator: ``acc[c] += value`` with no test at all (cosine: ``q x v``; coverage:
+   ``w x min(1, held x 1/level)``). Every candidate's sum therefore runs in the order of its
    own row, exactly as the NumPy reference sums it, so scores are equal bit for bit.
 2. **selection** — one scan of the accumulator in blocks of 16 keeps each block's bound
    (its largest score) and the blocks with the k best bounds; those blocks are ranked
@@ -148,10 +148,7 @@ def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
                 if acc[stride * c] == 0.0:
                     touched[n_touched] = c
                     n_touched += 1
-        if cosine and st.unit:  # every candidate value is 1: no value to read (see Settings)
-            for p in range(lo, hi):
-                acc[post.local[p]] += qv
-        elif cosine:
+        if cosine:
             for p in range(lo, hi):
                 acc[post.local[p]] += qv * np.float64(post.values[p])
         elif fit and req_on_query:  # query = requirements (weight qv, 1/level q_inv), candidates hold levels

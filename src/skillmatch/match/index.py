@@ -72,12 +72,10 @@ class CandidateIndex:
     postings: Postings
     idf: np.ndarray | None
     credit: CSR | None
-    #: whether any candidate has a travel limit or a support need, whether any candidate
-    #: scale differs from 1, and whether (cosine) every candidate value is 1: known once, so a
-    #: one-record call pays nothing per candidate
+    #: whether any candidate has a travel limit or a support need, and whether any candidate
+    #: scale differs from 1: known once, so a one-record call pays nothing per candidate
     candidate_limits: bool = False
     scaled: bool = False
-    unit: bool = False
 
     # --- building ------------------------------------------------------------------------------
 
@@ -99,8 +97,7 @@ class CandidateIndex:
         postings = kernels.build_postings(side.rows, taxonomy.n_concepts, tile, check=False)
         _frozen(side.rows, side.place, side.eff, side.direct, postings, idf, credit)
         limits = bool((side.place.geo[:, 2] > 0).any() or side.place.needs.any())
-        unit = SCORINGS[settings.scoring].mode == kernels.COSINE and bool((side.rows.values == 1.0).all())
-        return cls(taxonomy, settings, side, postings, idf, credit, limits, bool((side.rows.scale != 1.0).any()), unit)
+        return cls(taxonomy, settings, side, postings, idf, credit, limits, bool((side.rows.scale != 1.0).any()))
 
     # --- what it holds ---------------------------------------------------------------------------
 
@@ -205,7 +202,7 @@ class CandidateIndex:
         req_on_query = st.scoring != "cosine" and queries.kind == WORK
         return kernels.Settings(int(k), scoring.mode, req_on_query, st.essential_mode, float(st.essential_penalty),
                                 bool(st.hours and located), filtered, self.scaled, kernels.DENSE_FACTOR,
-                                float(st.coverage_weight) if scoring.relevance else 1.0, self.unit)
+                                float(st.coverage_weight) if scoring.relevance else 1.0)
 
     def _located(self, queries: Side) -> bool:
         """Place, hours and support filter between people and vacancies only (not occupations or matrices)."""

@@ -86,24 +86,15 @@ def inverse_levels(levels: np.ndarray) -> np.ndarray:
 # --- row builders: (rows, settings, idf, scale) -> kernel Rows ------------------------------------
 
 
-def _cosine_rows(m: CSR, kind: str, st: MatchSettings, idf: np.ndarray | None, scale: np.ndarray | None) -> Rows:
-    """Unit rows of ``weighting`` x idf. Binary rows without idf hold one value per row,
-    1/√n: they are kept as ones with 1/√n moved into the row's scale, so that the kernel
-    counts shared skills without reading a value per posting (``Settings.unit``)."""
-    if st.weighting == "binary" and idf is None:
-        norm = 1.0 / np.sqrt(np.maximum(np.diff(m.indptr), 1))
-        return _rows(m, np.ones(m.nnz, np.float32), scale=norm if scale is None else norm * scale)
-    weights = WEIGHTINGS[st.weighting](m, kind, st.importance_table)
-    return _rows(m, unit_values(m.indptr, m.indices, weights, idf), scale=scale)
-
-
 def cosine_people(eff: CSR, st: MatchSettings, idf: np.ndarray | None, scale: np.ndarray | None) -> Rows:
-    return _cosine_rows(eff, "held", st, idf, scale)
+    weights = WEIGHTINGS[st.weighting](eff, "held", st.importance_table)
+    return _rows(eff, unit_values(eff.indptr, eff.indices, weights, idf), scale=scale)
 
 
 def cosine_work(importance: CSR, levels: np.ndarray, st: MatchSettings, idf: np.ndarray | None,
                 scale: np.ndarray | None) -> Rows:
-    return _cosine_rows(importance, "requirements", st, idf, scale)
+    weights = WEIGHTINGS[st.weighting](importance, "requirements", st.importance_table)
+    return _rows(importance, unit_values(importance.indptr, importance.indices, weights, idf), scale=scale)
 
 
 def held_levels(eff: CSR, st: MatchSettings, idf: np.ndarray | None, scale: np.ndarray | None) -> Rows:
