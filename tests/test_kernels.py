@@ -231,16 +231,22 @@ def test_the_python_implementation_is_the_reference(monkeypatch):
         kernels.topk(*problem_)
 
 
+def credit_args(rng, h_indptr, h_indices, n_terms, density):
+    """The six arrays of ``related_credit``: held levels 1-5 on the given rows, and a random
+    credit matrix over ``n_terms`` terms of the given density (strengths 0.25, 0.5, 1)."""
+    h_val = rng.choice(np.arange(1, 6, dtype=np.float32), size=len(h_indices))
+    r_indptr, r_indices, _ = random_rows(rng, n_terms, n_terms, density)
+    r_val = rng.choice(np.array([0.25, 0.5, 1.0], np.float32), size=len(r_indices))
+    return h_indptr, h_indices, h_val, r_indptr, r_indices, r_val
+
+
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 6), n_terms=st.integers(1, 12))
 def test_related_credit_equals_reference(seed, n, n_terms):
     rng = np.random.default_rng(seed)
     h_indptr, h_indices, _ = random_rows(rng, n, n_terms, rng.uniform(0, 0.5))
-    h_val = rng.choice(np.arange(1, 6, dtype=np.float32), size=len(h_indices))
-    r_indptr, r_indices, _ = random_rows(rng, n_terms, n_terms, rng.uniform(0, 0.4))
-    r_val = rng.choice(np.array([0.25, 0.5, 1.0], np.float32), size=len(r_indices))
-    got = kernels.related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val)
-    want = reference.related_credit(h_indptr, h_indices, h_val, r_indptr, r_indices, r_val)
+    args = credit_args(rng, h_indptr, h_indices, n_terms, rng.uniform(0, 0.4))
+    got, want = kernels.related_credit(*args), reference.related_credit(*args)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
         assert g.dtype == w.dtype
@@ -253,13 +259,11 @@ def test_related_credit_sorts_short_and_long_rows_alike():
     rng = np.random.default_rng(7)
     n_terms = 4 * SHORT_ROW
     h_indptr, h_indices, _ = random_rows(rng, 60, n_terms, 0.02)
-    long_rows = [np.sort(rng.choice(n_terms, 2 * SHORT_ROW, replace=False)).astype(np.int32) for _ in range(20)]  # rows 40-59
+    # rows 40-59 replaced by rows of 2 x SHORT_ROW held skills
+    long_rows = [np.sort(rng.choice(n_terms, 2 * SHORT_ROW, replace=False)).astype(np.int32) for _ in range(20)]
     h_indices = np.concatenate([h_indices[:h_indptr[40]], *long_rows])
     h_indptr[41:] = h_indptr[40] + 2 * SHORT_ROW * np.arange(1, 21)
-    h_val = rng.choice(np.arange(1, 6, dtype=np.float32), size=len(h_indices))
-    r_indptr, r_indices, _ = random_rows(rng, n_terms, n_terms, 0.01)
-    r_val = rng.choice(np.array([0.25, 0.5, 1.0], np.float32), size=len(r_indices))
-    args = (h_indptr, h_indices, h_val, r_indptr, r_indices, r_val)
+    args = credit_args(rng, h_indptr, h_indices, n_terms, 0.01)
     got, want = kernels.related_credit(*args), reference.related_credit(*args)
     sizes = np.diff(got[0])
     assert (sizes <= SHORT_ROW).sum() >= 20 and (sizes > SHORT_ROW).sum() >= 20
@@ -272,10 +276,7 @@ def test_related_credit_on_threads_equals_one_thread_and_the_reference(n):
     # many uneven chunks over three threads; and 7 rows, one a chunk
     rng = np.random.default_rng(n)
     h_indptr, h_indices, _ = random_rows(rng, n, 40, 0.2)
-    h_val = rng.choice(np.arange(1, 6, dtype=np.float32), size=len(h_indices))
-    r_indptr, r_indices, _ = random_rows(rng, 40, 40, 0.1)
-    r_val = rng.choice(np.array([0.25, 0.5, 1.0], np.float32), size=len(r_indices))
-    args = (h_indptr, h_indices, h_val, r_indptr, r_indices, r_val)
+    args = credit_args(rng, h_indptr, h_indices, 40, 0.1)
     one = kernels.related_credit(*args, n_threads=1)
     want = reference.related_credit(*args)
     for got in (kernels.related_credit(*args, n_threads=3), kernels.related_credit(*args, n_threads=None)):
