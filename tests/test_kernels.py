@@ -111,6 +111,55 @@ def test_postings_put_each_terms_essential_requirements_first():
     assert int((post.essential_end - post.indptr[:-1]).sum()) == int(c.essential.sum()) > 0
 
 
+def test_common_terms_are_kept_as_full_columns_within_the_budget():
+    """A (tile, term) held by at least 1/COMMON of the tile's candidates gets a column that
+    repeats its postings (0 elsewhere), heaviest first, while the columns' entries do not
+    outnumber the postings; here the budget leaves some eligible terms out."""
+    rng = np.random.default_rng(4)
+    m, n_terms, tile = 50, 7, 16  # tiles of 16, 16, 16 and 2 candidates
+    indptr, indices, data = random_rows(rng, m, n_terms, 0.6)
+    essential = (rng.random(len(indices)) < 0.4).astype(np.uint8)
+    n_essential = np.array([essential[indptr[r]:indptr[r + 1]].sum() for r in range(m)], np.int32)
+    c = Rows(indptr, indices, data, rng.choice(np.array([1.0, 0.5, 0.25], np.float32), size=len(indices)),
+             essential, n_essential, np.ones(m))
+    post = build_postings(c, n_terms, tile)
+    count = np.diff(post.indptr)
+    length = np.minimum(tile, m - (np.arange(len(count)) // n_terms) * tile)
+    chosen = post.common >= 0
+    eligible = count * kernels.COMMON >= length
+    assert chosen.any() and (eligible & ~chosen).any(), "the budget must leave some eligible terms out"
+    heaviest_first = sorted(np.flatnonzero(eligible), key=lambda key: (-count[key], key))
+    n_chosen = int(chosen.sum())
+    assert sorted(np.flatnonzero(chosen)) == sorted(heaviest_first[:n_chosen])  # a prefix, in that order
+    assert post.common[heaviest_first[:n_chosen]].tolist() == list(range(n_chosen))
+    used = length[chosen].sum()
+    assert used <= len(post.local) < used + length[heaviest_first[n_chosen]]
+    assert post.common_values.shape == (chosen.sum(), tile)
+    for key in np.flatnonzero(chosen):
+        col, lo, mid, hi = post.common[key], post.indptr[key], post.essential_end[key], post.indptr[key + 1]
+        want = np.zeros((3, tile))
+        want[0, post.local[lo:hi]] = post.values[lo:hi]
+        want[1, post.local[lo:hi]] = post.inv_levels[lo:hi]
+        want[2, post.local[lo:mid]] = 1
+        got = [post.common_values[col], post.common_inv_levels[col], post.common_essential[col]]
+        np.testing.assert_array_equal(np.stack(got), want)
+        assert not np.stack(got)[:, length[key]:].any()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_common_term_columns_add_what_their_postings_add(mode):
+    """The dense path with columns, without them, and the reference agree bit for bit, over
+    tiles of which the last is short; the columns are really used."""
+    for seed in range(3):
+        st_, q, c, post, qp, cp, ex = problem(seed, 25, 300, 12, 5, *mode, filters=seed == 2, dense_factor=1e9,
+                                              tile=64, scaled=seed == 1)
+        assert (post.common >= 0).sum() >= 5
+        without = post._replace(common=np.full_like(post.common, -1))
+        want = reference.topk(st_, q, c, qp, cp, *ex)
+        assert_same(run_chunks(st_, q, c, post, qp, cp, ex, 2), want)
+        assert_same(run_chunks(st_, q, c, without, qp, cp, ex, 2), want)
+
+
 def run_chunks(st_, q, c, post, qp, cp, exclude, n_chunks):
     """The kernel over ``n_chunks`` consecutive row ranges (as threads would split them)."""
     n = q.n_rows

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..problems import InputError
 from .arrays import (
+    COMMON,
     COSINE,
     COVERAGE,
     ESSENTIAL_GATE,
@@ -46,6 +47,7 @@ from .arrays import (
 )
 
 __all__ = [
+    "COMMON",
     "COSINE",
     "COVERAGE",
     "DEFAULT_TILE",
@@ -110,11 +112,41 @@ def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE, *, check: bo
     np.cumsum(np.bincount(key, minlength=n_tiles * n_terms), out=indptr[1:])
     essential_end = indptr[:-1] + np.bincount(key[essential], minlength=n_tiles * n_terms)
     local = (rows[order] % tile).astype(np.int32)
+    values, inv_levels = c.values[order], c.inv_levels[order]
     tile_scale = np.ones(n_tiles)
     if m:
         tile_scale = np.maximum.reduceat(np.asarray(c.scale, np.float64), np.arange(0, m, tile))
-    return Postings(indptr, local, c.values[order], c.inv_levels[order], essential_end, tile_scale, int(tile),
-                    int(n_terms), int(m))
+    common, col_values, col_inv, col_essential = _common_columns(indptr, essential_end, local, values, inv_levels,
+                                                                 int(tile), int(n_terms), m)
+    return Postings(indptr, local, values, inv_levels, essential_end, tile_scale, common, col_values, col_inv,
+                    col_essential, int(tile), int(n_terms), int(m))
+
+
+def _common_columns(indptr: np.ndarray, essential_end: np.ndarray, local: np.ndarray, values: np.ndarray,
+                    inv_levels: np.ndarray, tile: int, n_terms: int,
+                    m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``Postings``' common-term columns: each (tile, term) whose postings fill at least
+    1/COMMON of the tile, heaviest first (then by tile and term), while the columns'
+    entries do not outnumber all postings."""
+    count = np.diff(indptr)
+    key = np.arange(len(count))
+    length = np.minimum(tile, m - (key // n_terms) * tile)  # the candidates of each key's tile
+    heavy = np.flatnonzero(count * COMMON >= np.maximum(length, 1))
+    heavy = heavy[np.argsort(-count[heavy], kind="stable")]
+    heavy = heavy[np.cumsum(length[heavy]) <= len(local)]
+    common = np.full(len(count), -1, np.int32)
+    common[heavy] = np.arange(len(heavy), dtype=np.int32)
+    width = max(1, min(tile, m))
+    shape = (len(heavy), width)
+    col_values, col_inv, col_essential = np.zeros(shape, np.float32), np.zeros(shape, np.float32), np.zeros(shape, np.uint8)
+    lens = count[heavy]  # the columns' postings, p, and the column of each
+    starts = np.cumsum(lens) - lens
+    p = np.arange(lens.sum(), dtype=np.int64) + np.repeat(indptr[heavy] - starts, lens)
+    col, at = np.repeat(np.arange(len(heavy)), lens), local[p]
+    col_values[col, at] = values[p]
+    col_inv[col, at] = inv_levels[p]
+    col_essential[col, at] = p < np.repeat(essential_end[heavy], lens)
+    return common, col_values, col_inv, col_essential
 
 
 _local = threading.local()

@@ -33,6 +33,9 @@ ESSENTIAL_PENALTY = 1  #: score x (1 - penalty x missing / n_essential)
 ESSENTIAL_GATE = 2  #: the candidate is dropped
 
 EARTH_KM = 6371.0088
+#: A term held by at least 1/COMMON of a tile's candidates is added as a whole column
+#: (:class:`Postings`; the measured cut-over is in benchmarks/README.md).
+COMMON = 8
 #: Essential requirements per row: their met count per candidate is kept in one byte.
 MAX_ESSENTIAL = 255
 
@@ -84,6 +87,15 @@ class Postings(NamedTuple):
     the scatter count met essential requirements without reading a flag per posting.
     A tile is what one thread's accumulator covers, so it is sized to stay in cache.
     ``tile_scale`` (float64, n_tiles): the largest candidate scale in each tile.
+
+    **Common terms.** A term held by at least 1/:data:`COMMON` of a tile's candidates is
+    also kept as full columns over the tile: ``common[b * n_terms + t]`` is its column
+    (or -1), and ``common_values[col]``, ``common_inv_levels[col]`` and
+    ``common_essential[col]`` hold every candidate's value, inverse level and essential
+    flag, 0 where the candidate lacks the term (a 0 adds exactly 0 to any sum). The dense
+    scatter adds such a term as a whole column, a loop without indices that the compiler
+    vectorises, instead of one posting at a time. Heaviest first, columns are kept while
+    their entries do not outnumber the postings (9 bytes an entry against a posting's 12).
     """
 
     indptr: np.ndarray  # int64 (n_tiles * n_terms + 1)
@@ -92,6 +104,10 @@ class Postings(NamedTuple):
     inv_levels: np.ndarray  # float32
     essential_end: np.ndarray  # int64 (n_tiles * n_terms)
     tile_scale: np.ndarray  # float64
+    common: np.ndarray  # int32 (n_tiles * n_terms): the term's column in the tile, or -1
+    common_values: np.ndarray  # float32 (n_columns, min(tile, n_candidates))
+    common_inv_levels: np.ndarray  # float32, the same shape
+    common_essential: np.ndarray  # uint8, the same shape
     tile: int
     n_terms: int
     n_candidates: int

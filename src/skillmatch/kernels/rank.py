@@ -7,7 +7,10 @@ stays in cache; 20k candidates are one tile, 1M are ~30):
 1. **scatter** — the query's terms, in ascending order, add each posting of the tile into
    the accumulator: ``acc[c] += value`` with no test at all (cosine: ``q x v``; coverage:
    ``w x min(1, held x 1/level)``). Every candidate's sum therefore runs in the order of its
-   own row, exactly as the NumPy reference sums it, so scores are equal bit for bit.
+   own row, exactly as the NumPy reference sums it, so scores are equal bit for bit. A
+   term that at least 1/8 of the tile holds is added as a whole column instead
+   (:class:`.arrays.Postings`): the same additions, plus exact zeros for the candidates
+   without it, in a loop without indices that compiles to vector instructions.
 2. **selection** — one scan of the accumulator in blocks of 16 keeps each block's bound
    (its largest score) and the blocks with the k best bounds; those blocks are ranked
    first, which lifts the k-th best close to its final value at once, and then every other
@@ -126,14 +129,48 @@ def _capped(x):
     return x if x < 1.0 else 1.0
 
 
+@njit(nogil=True, cache=True, fastmath={"nnan", "nsz"})
+def _add_column(acc, met, count_met, cosine, fit, req_on_query, qv, q_inv, values, inv_levels, essential, length):
+    """:func:`_scatter` for a common term: the same sums over all ``length`` candidates of
+    the tile, a candidate without the term adding exactly 0 (its value and inverse level
+    are 0). ``count_met``: add the term's essential flags (people as candidates: presence)
+    to ``met``."""
+    if cosine:
+        for i in range(length):
+            acc[i] += qv * np.float64(values[i])
+    elif fit and req_on_query:
+        for i in range(length):
+            f = _capped(np.float64(values[i]) * q_inv)
+            acc[2 * i] += qv * f
+            acc[2 * i + 1] += f
+    elif fit:
+        for i in range(length):
+            f = _capped(qv * np.float64(inv_levels[i]))
+            acc[2 * i] += np.float64(values[i]) * f
+            acc[2 * i + 1] += f
+    elif req_on_query:
+        for i in range(length):
+            acc[i] += qv * _capped(np.float64(values[i]) * q_inv)
+    else:
+        for i in range(length):
+            acc[i] += np.float64(values[i]) * _capped(qv * np.float64(inv_levels[i]))
+    if count_met:
+        if req_on_query:
+            for i in range(length):
+                met[i] += np.uint8(values[i] > 0.0)
+        else:
+            for i in range(length):
+                met[i] += essential[i]
+
+
 # nnan/nsz let ``_capped`` compile to one minsd instead of a branch that mispredicts on about
 # half of the postings; they permit no reassociation or contraction, so every sum is the
 # reference's, bit for bit (no NaN reaches a kernel: the API edge rejects it).
 @njit(nogil=True, cache=True, fastmath={"nnan", "nsz"})
-def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
-    """Add row r's postings in one tile into ``acc`` (FIT: pairs ``acc[2c], acc[2c + 1]``);
-    count met essential requirements into ``met`` when ``track``; on the sparse path also
-    list first touches in ``touched``."""
+def _scatter(acc, met, touched, sparse, track, st, q, r, post, off, length):
+    """Add row r's postings in one tile of ``length`` candidates into ``acc`` (FIT: pairs
+    ``acc[2c], acc[2c + 1]``); count met essential requirements into ``met`` when
+    ``track``; on the sparse path also list first touches in ``touched``."""
     n_touched = 0
     cosine, fit, req_on_query = st.mode == COSINE, st.mode == FIT, st.req_on_query
     stride = 2 if fit else 1
@@ -141,6 +178,12 @@ def _scatter(acc, met, touched, sparse, track, st, q, r, post, off):
         t = q.indices[j]
         qv = np.float64(q.values[j])
         q_inv = np.float64(q.inv_levels[j])
+        col = post.common[off + t]
+        if col >= 0 and not sparse:  # a common term: its whole column, no index per entry
+            count_met = track and not cosine and (not req_on_query or q.essential[j] != 0)
+            _add_column(acc, met, count_met, cosine, fit, req_on_query, qv, q_inv, post.common_values[col],
+                        post.common_inv_levels[col], post.common_essential[col], length)
+            continue
         lo, hi = post.indptr[off + t], post.indptr[off + t + 1]
         if sparse:
             for p in range(lo, hi):
@@ -433,7 +476,7 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
             if work == 0:
                 continue
             sparse = work * dense_factor < length
-            n_touched = _scatter(acc, met, touched, sparse, track, st, q, r, post, off)
+            n_touched = _scatter(acc, met, touched, sparse, track, st, q, r, post, off, length)
             bound_scale = (qs if req_on_query else tile_scale[b]) if fit else qs * tile_scale[b]
             row = (qs, q_n_essential, ex_lo, ex_hi, checks, q_region, q_lat, q_lon, q_km, q_from, q_to, q_needs,
                    q_offers)
