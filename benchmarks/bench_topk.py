@@ -462,11 +462,15 @@ def run_case(tx, n: int, m: int, popularity: str, args, checks: Checks) -> dict:
         peers = []
         if have("sparse_dot_topn"):
             peers.append(("sparse_dot_topn", threads, sdt_call(a, bt, k, threads), lambda c: from_topn_csr(c, k)))
-            peers.append(("sparse_dot_topn (default threads)", 1, sdt_call(a, bt, k, None),
-                          lambda c: from_topn_csr(c, k)))
+            if args.slow_peers:
+                peers.append(("sparse_dot_topn (default threads)", 1, sdt_call(a, bt, k, None),
+                              lambda c: from_topn_csr(c, k)))
         if args.sketch:
             peers.append(("dense sketch (yardstick)", threads, sketch_call(args.sketch, a, b, k, threads), lambda r: r))
-        peers.append(("scipy chunked", threads, scipy_chunked(a, bt, k, threads), lambda r: r))
+        if args.slow_peers:
+            peers.append(("scipy chunked", threads, scipy_chunked(a, bt, k, threads), lambda r: r))
+        else:
+            case["notes"].append("--no-slow-peers: sparse_dot_topn on one thread and scipy chunked not run")
         if have("sklearn") and pairs <= args.sklearn_max_pairs:
             peers.append(("sklearn brute cosine", threads, sklearn_call(a, b, k, threads),
                           lambda r: from_neighbors(*r)))
@@ -865,6 +869,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--latency-m", type=int, default=None, help="vacancies for one-jobseeker latency (default 50000)")
     p.add_argument("--latency-calls", type=int, default=None, help="match_one calls (default 200)")
     p.add_argument("--no-latency", action="store_true")
+    p.add_argument("--slow-peers", action=argparse.BooleanOptionalAction, default=True,
+                   help="also run sparse_dot_topn on one thread and SciPy chunked (default: on)")
     p.add_argument("--cold-jit", action=argparse.BooleanOptionalAction, default=None,
                    help="measure compile time in a fresh process with an empty numba cache (default: on, off in --quick)")
     p.add_argument("--many", type=parse_size, default=None,
