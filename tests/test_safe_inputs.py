@@ -190,3 +190,58 @@ def test_the_kernels_refuse_arrays_of_the_wrong_dtype_or_length():
     with pytest.raises(InputError, match=r"exclude\.indices: expected column ids from 0 to 0, found 7"):
         kernels.topk(st_, q, q, post, kernels.unfiltered_place(1), kernels.unfiltered_place(1),
                      (np.array([0, 1], np.int64), np.array([7], np.int32)))
+
+
+def _broken_postings(post, how):
+    if how == "not postings":
+        return tuple(post)
+    if how == "candidate outside its tile":
+        return post._replace(local=post.local + np.int32(post.tile))
+    if how == "decreasing pointer":
+        indptr = post.indptr.copy()
+        indptr[1], indptr[2] = indptr[2], indptr[1] - 1
+        return post._replace(indptr=indptr)
+    if how == "essential end outside its postings":
+        return post._replace(essential_end=post.essential_end + 100)
+    if how == "column past the last":
+        return post._replace(common=np.full_like(post.common, len(post.common_values)))
+    if how == "column of the wrong width":
+        return post._replace(common_values=post.common_values[:, :-1].copy())
+    if how == "NaN in a column":
+        values = post.common_values.copy()
+        values[0, 0] = np.nan
+        return post._replace(common_values=values)
+    if how == "built for other candidates":
+        return post._replace(n_candidates=post.n_candidates + 1)
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize("how, message", [
+    ("not postings", r"postings: expected a skillmatch\.kernels\.Postings, got tuple"),
+    ("candidate outside its tile", r"postings\.local: expected each candidate's position within its tile"),
+    ("decreasing pointer", r"postings\.indptr: expected pointers rising from 0"),
+    ("essential end outside its postings", r"postings\.essential_end: expected an end inside"),
+    ("column past the last", r"postings\.common: expected -1 or a column from 0 to"),
+    ("column of the wrong width", r"postings\.common_values: expected shape \(\d+, 8\), got \(\d+, 7\)"),
+    ("NaN in a column", r"postings\.common_values: expected finite values"),
+    ("built for other candidates", r"postings: built for 13 candidates, got 12 candidate rows"),
+])
+def test_the_kernels_refuse_broken_postings(how, message):
+    """Postings the kernel would read out of bounds are refused before it runs; those from
+    ``build_postings`` pass (and have common-term columns to break)."""
+    rng = np.random.default_rng(0)
+    m, n_terms = 12, 5
+    dense = rng.random((m, n_terms)) < 0.5
+    dense[:, 0] = True  # a term every candidate holds: a common-term column
+    indptr = np.concatenate([[0], np.cumsum(dense.sum(1))]).astype(np.int64)
+    indices = np.nonzero(dense)[1].astype(np.int32)
+    nnz = len(indices)
+    c = kernels.Rows(indptr, indices, np.full(nnz, 0.5, np.float32), np.ones(nnz, np.float32),
+                     np.zeros(nnz, np.uint8), np.zeros(m, np.int32), np.ones(m))
+    st_ = kernels.Settings(3, kernels.COSINE, False, kernels.ESSENTIAL_NONE, 0.0, False, False, False, 8.0)
+    post = kernels.build_postings(c, n_terms, 8)
+    assert (post.common >= 0).any()
+    places = kernels.unfiltered_place(m), kernels.unfiltered_place(m)
+    kernels.topk(st_, c, c, post, *places)  # the unbroken postings pass
+    with pytest.raises(InputError, match=message):
+        kernels.topk(st_, c, c, _broken_postings(post, how), *places)

@@ -41,6 +41,7 @@ from .arrays import (
     check_credit_inputs,
     check_exclusions,
     check_place,
+    check_postings,
     check_rows,
     check_settings,
     unfiltered_place,
@@ -210,15 +211,17 @@ def topk(st: Settings, q: Rows, c: Rows, post: Postings, qp: Place, cp: Place,
     indices : int32 (n, k), scores : float32 (n, k)
         Best first; ties by candidate index; padded with -1 and -inf.
     """
+    if check:
+        check_settings(st)
+        check_postings(post)
+        check_rows(q, post.n_terms, "queries")
+        check_rows(c, post.n_terms, "candidates")
+        if post.n_candidates != c.n_rows:
+            raise InputError(f"postings: built for {post.n_candidates} candidates, got {c.n_rows} candidate rows")
     n, m = q.n_rows, c.n_rows
     if exclude is None:
         exclude = (np.zeros(n + 1, np.int64), np.zeros(0, np.int32))
     if check:
-        check_settings(st)
-        check_rows(q, post.n_terms, "queries")
-        check_rows(c, post.n_terms, "candidates")
-        if post.n_candidates != m:
-            raise InputError(f"postings: built for {post.n_candidates} candidates, got {m} candidate rows")
         check_place(qp, n, "query place")
         check_place(cp, m, "candidate place")
         check_exclusions(exclude[0], exclude[1], n, m)

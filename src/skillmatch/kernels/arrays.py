@@ -223,6 +223,48 @@ def check_rows(rows: Rows, n_terms: int, name: str) -> Rows:
     return rows
 
 
+def check_postings(post: Postings, name: str = "postings") -> Postings:
+    """A :class:`Postings` the kernel can read without leaving its arrays: types, shapes,
+    monotone pointers, candidates inside their tile, columns in range. It checks bounds,
+    not that the postings are those of the candidate rows (``build_postings`` makes them so)."""
+    if not isinstance(post, Postings):
+        raise InputError(f"{name}: expected a skillmatch.kernels.Postings, got {type(post).__name__}")
+    for field in ("tile", "n_terms", "n_candidates"):
+        value = getattr(post, field)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if field != "tile" else 1):
+            raise InputError(f"{name}.{field}: expected a {'positive' if field == 'tile' else 'non-negative'} "
+                             f"integer, got {value!r}")
+    m = int(post.n_candidates)
+    tile, n_tiles = int(post.tile), max(1, -(-m // int(post.tile)))
+    n_keys = n_tiles * int(post.n_terms)
+    indptr = _entries(f"{name}.indptr", post.indptr, np.int64, n_keys + 1, "(tile, term) and one")
+    nnz = int(indptr[-1])
+    if indptr[0] != 0 or (np.diff(indptr) < 0).any():
+        raise InputError(f"{name}.indptr: expected pointers rising from 0")
+    local = _entries(f"{name}.local", post.local, np.int32, nnz, "posting")
+    for field in ("values", "inv_levels"):
+        _finite(f"{name}.{field}", _entries(f"{name}.{field}", getattr(post, field), np.float32, nnz, "posting"),
+                positive=True)
+    length = np.minimum(tile, m - np.arange(n_tiles) * tile)  # candidates per tile
+    if nnz and ((local < 0) | (local >= np.repeat(length, np.diff(indptr[::int(post.n_terms)])))).any():
+        raise InputError(f"{name}.local: expected each candidate's position within its tile")
+    ends = _entries(f"{name}.essential_end", post.essential_end, np.int64, n_keys, "(tile, term)")
+    if ((ends < indptr[:-1]) | (ends > indptr[1:])).any():
+        raise InputError(f"{name}.essential_end: expected an end inside each (tile, term)'s postings")
+    _finite(f"{name}.tile_scale", _entries(f"{name}.tile_scale", post.tile_scale, np.float64, n_tiles, "tile"))
+    common = _entries(f"{name}.common", post.common, np.int32, n_keys, "(tile, term)")
+    shape = (len(post.common_values) if isinstance(post.common_values, np.ndarray) else -1, max(1, min(tile, m)))
+    for field, dtype in (("common_values", np.float32), ("common_inv_levels", np.float32),
+                         ("common_essential", np.uint8)):
+        array = _dtype(f"{name}.{field}", getattr(post, field), dtype, 2)
+        if array.shape != shape:
+            raise InputError(f"{name}.{field}: expected shape {shape}, got {array.shape}")
+        _finite(f"{name}.{field}", array.ravel())
+    if n_keys and (common.min() < -1 or common.max() >= shape[0]):
+        raise InputError(f"{name}.common: expected -1 or a column from 0 to {shape[0] - 1}")
+    return post
+
+
 def check_place(place: Place, n: int, name: str) -> Place:
     if not isinstance(place, Place):
         raise InputError(f"{name}: expected a skillmatch.kernels.Place, got {type(place).__name__}")
