@@ -93,8 +93,8 @@ class Postings(NamedTuple):
     (or -1), and ``common_values[col]``, ``common_inv_levels[col]`` and
     ``common_essential[col]`` hold every candidate's value, inverse level and essential
     flag, 0 where the candidate lacks the term (a 0 adds exactly 0 to any sum). The dense
-    scatter adds such a term as a whole column, a loop without indices that the compiler
-    vectorises, instead of one posting at a time. Heaviest first, columns are kept while
+    scatter adds such a term as a whole column, a loop without indices to load (for cosine
+    and coverage the compiler vectorises it), instead of one posting at a time. Heaviest first, columns are kept while
     their entries do not outnumber the postings (9 bytes an entry against a posting's 12).
     """
 

@@ -10,7 +10,8 @@ stays in cache; 20k candidates are one tile, 1M are ~30):
    own row, exactly as the NumPy reference sums it, so scores are equal bit for bit. A
    term that at least 1/8 of the tile holds is added as a whole column instead
    (:class:`.arrays.Postings`): the same additions, plus exact zeros for the candidates
-   without it, in a loop without indices that compiles to vector instructions.
+   without it, in a loop without indices (cosine's and coverage's compile to vector
+   instructions; ``fit``'s two interleaved sums stay scalar).
 2. **selection** — one scan of the accumulator in blocks of 16 keeps each block's bound
    (its largest score) and the blocks with the k best bounds; those blocks are ranked
    first, which lifts the k-th best close to its final value at once, and then every other
