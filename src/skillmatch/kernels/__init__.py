@@ -44,6 +44,7 @@ from .arrays import (
     check_postings,
     check_rows,
     check_settings,
+    tile_lengths,
     unfiltered_place,
 )
 
@@ -108,7 +109,8 @@ def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE, *, check: bo
     essential = c.essential.astype(bool)
     # stable: candidates stay ascending within each part of a (tile, term)
     order = np.argsort(2 * key + ~essential, kind="stable")
-    n_tiles = max(1, -(-m // tile))
+    lengths = tile_lengths(tile, m)
+    n_tiles = len(lengths)
     indptr = np.zeros(n_tiles * n_terms + 1, np.int64)
     np.cumsum(np.bincount(key, minlength=n_tiles * n_terms), out=indptr[1:])
     essential_end = indptr[:-1] + np.bincount(key[essential], minlength=n_tiles * n_terms)
@@ -118,26 +120,23 @@ def build_postings(c: Rows, n_terms: int, tile: int = DEFAULT_TILE, *, check: bo
     if m:
         tile_scale = np.maximum.reduceat(np.asarray(c.scale, np.float64), np.arange(0, m, tile))
     common, col_values, col_inv, col_essential = _common_columns(indptr, essential_end, local, values, inv_levels,
-                                                                 int(tile), int(n_terms), m)
+                                                                 np.repeat(lengths, n_terms), max(1, min(tile, m)))
     return Postings(indptr, local, values, inv_levels, essential_end, tile_scale, common, col_values, col_inv,
                     col_essential, int(tile), int(n_terms), int(m))
 
 
 def _common_columns(indptr: np.ndarray, essential_end: np.ndarray, local: np.ndarray, values: np.ndarray,
-                    inv_levels: np.ndarray, tile: int, n_terms: int,
-                    m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``Postings``' common-term columns: each (tile, term) whose postings fill at least
-    1/COMMON of the tile, heaviest first (then by tile and term), while the columns'
-    entries do not outnumber all postings."""
+                    inv_levels: np.ndarray, length: np.ndarray,
+                    width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``Postings``' common-term columns (``width`` entries each): each (tile, term) whose
+    postings fill at least 1/COMMON of its tile's ``length`` candidates, heaviest first (then
+    by tile and term), while the columns' entries do not outnumber all postings."""
     count = np.diff(indptr)
-    key = np.arange(len(count))
-    length = np.minimum(tile, m - (key // n_terms) * tile)  # the candidates of each key's tile
     heavy = np.flatnonzero(count * COMMON >= np.maximum(length, 1))
     heavy = heavy[np.argsort(-count[heavy], kind="stable")]
     heavy = heavy[np.cumsum(length[heavy]) <= len(local)]
     common = np.full(len(count), -1, np.int32)
     common[heavy] = np.arange(len(heavy), dtype=np.int32)
-    width = max(1, min(tile, m))
     shape = (len(heavy), width)
     col_values, col_inv, col_essential = np.zeros(shape, np.float32), np.zeros(shape, np.float32), np.zeros(shape, np.uint8)
     lens = count[heavy]  # the columns' postings, p, and the column of each
@@ -218,13 +217,13 @@ def topk(st: Settings, q: Rows, c: Rows, post: Postings, qp: Place, cp: Place,
         check_rows(c, post.n_terms, "candidates")
         if post.n_candidates != c.n_rows:
             raise InputError(f"postings: built for {post.n_candidates} candidates, got {c.n_rows} candidate rows")
-    n, m = q.n_rows, c.n_rows
+        check_place(qp, q.n_rows, "query place")
+        check_place(cp, c.n_rows, "candidate place")
+        if exclude is not None:
+            check_exclusions(exclude[0], exclude[1], q.n_rows, c.n_rows)
+    n = q.n_rows
     if exclude is None:
         exclude = (np.zeros(n + 1, np.int64), np.zeros(0, np.int32))
-    if check:
-        check_place(qp, n, "query place")
-        check_place(cp, m, "candidate place")
-        check_exclusions(exclude[0], exclude[1], n, m)
     if implementation() == "python":
         from . import reference
 

@@ -113,6 +113,11 @@ class Postings(NamedTuple):
     n_candidates: int
 
 
+def tile_lengths(tile: int, m: int) -> np.ndarray:
+    """The candidates in each tile of ``tile`` when there are ``m`` (at least one tile, if empty)."""
+    return np.minimum(tile, m - np.arange(max(1, -(-m // tile))) * tile)
+
+
 class Scratch(NamedTuple):
     """One thread's working memory for :func:`.rank.rank_rows`, reused from call to call.
 
@@ -234,8 +239,9 @@ def check_postings(post: Postings, name: str = "postings") -> Postings:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if field != "tile" else 1):
             raise InputError(f"{name}.{field}: expected a {'positive' if field == 'tile' else 'non-negative'} "
                              f"integer, got {value!r}")
-    m = int(post.n_candidates)
-    tile, n_tiles = int(post.tile), max(1, -(-m // int(post.tile)))
+    m, tile = int(post.n_candidates), int(post.tile)
+    length = tile_lengths(tile, m)
+    n_tiles = len(length)
     n_keys = n_tiles * int(post.n_terms)
     indptr = _entries(f"{name}.indptr", post.indptr, np.int64, n_keys + 1, "(tile, term) and one")
     nnz = int(indptr[-1])
@@ -245,7 +251,6 @@ def check_postings(post: Postings, name: str = "postings") -> Postings:
     for field in ("values", "inv_levels"):
         _finite(f"{name}.{field}", _entries(f"{name}.{field}", getattr(post, field), np.float32, nnz, "posting"),
                 positive=True)
-    length = np.minimum(tile, m - np.arange(n_tiles) * tile)  # candidates per tile
     if nnz and ((local < 0) | (local >= np.repeat(length, np.diff(indptr[::int(post.n_terms)])))).any():
         raise InputError(f"{name}.local: expected each candidate's position within its tile")
     ends = _entries(f"{name}.essential_end", post.essential_end, np.int64, n_keys, "(tile, term)")
@@ -253,10 +258,10 @@ def check_postings(post: Postings, name: str = "postings") -> Postings:
         raise InputError(f"{name}.essential_end: expected an end inside each (tile, term)'s postings")
     _finite(f"{name}.tile_scale", _entries(f"{name}.tile_scale", post.tile_scale, np.float64, n_tiles, "tile"))
     common = _entries(f"{name}.common", post.common, np.int32, n_keys, "(tile, term)")
-    shape = (len(post.common_values) if isinstance(post.common_values, np.ndarray) else -1, max(1, min(tile, m)))
-    for field, dtype in (("common_values", np.float32), ("common_inv_levels", np.float32),
-                         ("common_essential", np.uint8)):
-        array = _dtype(f"{name}.{field}", getattr(post, field), dtype, 2)
+    fields = {"common_values": np.float32, "common_inv_levels": np.float32, "common_essential": np.uint8}
+    columns = {field: _dtype(f"{name}.{field}", getattr(post, field), dtype, 2) for field, dtype in fields.items()}
+    shape = (len(columns["common_values"]), max(1, min(tile, m)))
+    for field, array in columns.items():
         if array.shape != shape:
             raise InputError(f"{name}.{field}: expected shape {shape}, got {array.shape}")
         _finite(f"{name}.{field}", array.ravel())
