@@ -2,10 +2,11 @@
 """Where the kernel's sparse path beats its dense one: the measurement behind ``DENSE_FACTOR``.
 
 For one (query row, tile) the top-k kernel either scans the whole tile's accumulator in
-blocks of 16 (dense) or visits only the candidates the row touched (sparse, which records
-each candidate on its first touch). The dense scan costs about the tile's length; the sparse
-path about the postings read. The kernel goes dense when ``postings x DENSE_FACTOR >= tile
-length`` (``skillmatch.kernels.DENSE_FACTOR``).
+blocks of 16 (dense) or visits only the candidates the row's postings name (sparse, which
+lists them as it scatters, repeats included). The dense scan costs about the tile's length;
+the sparse path about the postings read. The kernel goes dense when ``postings x
+DENSE_FACTOR >= tile length`` (``skillmatch.kernels.DENSE_FACTOR``). ``--scoring`` measures
+cosine (the default), coverage or ``fit``.
 
 This script ranks queries of every work size against one tile of candidates twice — every
 row forced dense, then every row forced sparse — and reports, per bin of ``postings / tile
@@ -14,6 +15,7 @@ ESCO-like popularity (many postings) or uniformly (rare skills, few postings), a
 hold 40–80, so the bins span both sides of the cut-over. Results are the same on both paths (checked).
 
     python benchmarks/bench_cutover.py            # ~1 min; writes results/bench_cutover.json
+    python benchmarks/bench_cutover.py --scoring fit   # results/bench_cutover_fit.json
     python benchmarks/bench_cutover.py --quick    # a few seconds; checks only
 """
 
@@ -59,10 +61,16 @@ def queries(n: int, n_columns: int, seed: int) -> sp.csr_matrix:
     return held
 
 
-def run(m: int, n: int, k: int, repeats: int, seed: int) -> dict:
+#: the scorings measured (each has its own factor: ``kernels.DENSE_FACTOR``)
+SCORINGS = {"cosine": {"scoring": "cosine", "credit": None, "weighting": "binary", "idf": False},
+            "coverage": {"scoring": "coverage", "credit": None},
+            "fit": {"scoring": "fit"}}
+
+
+def run(m: int, n: int, k: int, repeats: int, seed: int, scoring: str = "cosine") -> dict:
     tx = synthetic.taxonomy()
     _, reqs = synthetic.matcher_inputs(synthetic.caseload(10, m, seed=seed), tx.n_concepts)
-    matcher = Matcher(tx, "cosine", credit=None, weighting="binary", idf=False, n_threads=1).fit(reqs)
+    matcher = Matcher(tx, n_threads=1, **SCORINGS[scoring]).fit(reqs)
     index = matcher.index_
     post = index.postings
     if post.n_candidates > post.tile:
@@ -73,6 +81,7 @@ def run(m: int, n: int, k: int, repeats: int, seed: int) -> dict:
     work = np.add.reduceat(lengths[prepared.rows.indices], prepared.rows.indptr[:-1]) if held.nnz else np.zeros(0)
     ratio = work / post.n_candidates
     st = index.kernel_settings(prepared, k)
+    factor = st.dense_factor  # what the kernel uses for this scoring
 
     def rank(sub, dense_factor: float):
         settings = st._replace(dense_factor=dense_factor)
@@ -99,10 +108,9 @@ def run(m: int, n: int, k: int, repeats: int, seed: int) -> dict:
         bins.append({"postings_per_length": [lo, None if np.isinf(hi) else hi], "rows": len(rows),
                      "median_postings": float(np.median(work[rows])), "dense_us": t_dense * 1e6,
                      "sparse_us": t_sparse * 1e6, "sparse_over_dense": t_sparse / t_dense,
-                     "kernel_takes": "dense" if np.median(work[rows]) * kernels.DENSE_FACTOR >= post.n_candidates
-                     else "sparse"})
-    return {"candidates": int(post.n_candidates), "tile": int(post.tile), "queries": int(held.shape[0]), "k": k,
-            "dense_factor": kernels.DENSE_FACTOR, "bins": bins, "same_results": same}
+                     "kernel_takes": "dense" if np.median(work[rows]) * factor >= post.n_candidates else "sparse"})
+    return {"scoring": scoring, "candidates": int(post.n_candidates), "tile": int(post.tile),
+            "queries": int(held.shape[0]), "k": k, "dense_factor": factor, "bins": bins, "same_results": same}
 
 
 def main(argv=None) -> int:
@@ -112,15 +120,17 @@ def main(argv=None) -> int:
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scoring", default="cosine", choices=sorted(SCORINGS))
     p.add_argument("--quick", action="store_true", help="small, checks only, writes nothing unless --out")
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
     if args.quick:
         args.candidates, args.queries, args.repeats = 4_000, 2_000, 1
-    report = run(args.candidates, args.queries, args.k, args.repeats, args.seed)
+    report = run(args.candidates, args.queries, args.k, args.repeats, args.seed, args.scoring)
     report["loadavg"] = os.getloadavg()
-    print(f"{report['queries']} queries against one tile of {report['candidates']} candidates, k={report['k']}, "
-          f"one thread; DENSE_FACTOR = {report['dense_factor']:g} (dense when postings x factor >= length)")
+    print(f"{report['scoring']}: {report['queries']} queries against one tile of {report['candidates']} candidates, "
+          f"k={report['k']}, one thread; dense factor {report['dense_factor']:g} (dense when postings x factor >= "
+          "length)")
     print(f"{'postings / length':>20} {'rows':>6} {'postings':>9} {'dense us':>9} {'sparse us':>10} "
           f"{'sparse/dense':>12}  kernel takes")
     for b in report["bins"]:
@@ -129,7 +139,8 @@ def main(argv=None) -> int:
         print(f"{span:>20} {b['rows']:>6} {b['median_postings']:>9.0f} {b['dense_us']:>9.2f} {b['sparse_us']:>10.2f} "
               f"{b['sparse_over_dense']:>12.2f}  {b['kernel_takes']}")
     print("same results on both paths:", report["same_results"])
-    out = args.out or (None if args.quick else HERE / "results" / "bench_cutover.json")
+    name = "bench_cutover.json" if args.scoring == "cosine" else f"bench_cutover_{args.scoring}.json"
+    out = args.out or (None if args.quick else HERE / "results" / name)
     if out:
         Path(out).write_text(json.dumps(report, indent=1))
         print(f"wrote {out}")

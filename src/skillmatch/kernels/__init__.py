@@ -75,7 +75,8 @@ __all__ = [
 DEFAULT_TILE = 32_768
 #: A (row, tile) takes the dense path when its postings x DENSE_FACTOR >= the tile's
 #: candidates: measured, the sparse path wins below about one posting per 10 candidates
-#: and loses above (benchmarks/bench_cutover.py, benchmarks/README.md).
+#: for coverage and per 5 for cosine and fit; between the two the paths are within the
+#: noise on whole caseloads (benchmarks/bench_cutover.py, benchmarks/README.md).
 DENSE_FACTOR = 10.0
 
 

@@ -123,8 +123,9 @@ class Scratch(NamedTuple):
 
     acc : float64 (twice the tile rounded up to whole blocks of 16: :data:`FIT` keeps
     two sums per candidate side by side), met : uint8 (the rounded tile); touched : int32
-    (the tile). ``acc`` and ``met`` are all zero between calls (the kernel leaves them so),
-    which is what makes reuse safe.
+    (the rounded tile: the sparse path's list of the candidates a row's postings name, which
+    is taken only while they fit). ``acc`` and ``met`` are all zero between calls (the kernel
+    leaves them so), which is what makes reuse safe.
     """
 
     acc: np.ndarray

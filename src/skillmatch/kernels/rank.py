@@ -23,10 +23,12 @@ stays in cache; 20k candidates are one tile, 1M are ~30):
 
 **Dense or sparse.** A row that touches few of a tile's candidates (short profiles against
 a large tile) would waste the dense scan; such a (row, tile) takes the sparse path: the
-scatter also records each candidate on its first touch, and selection visits only those.
-The choice is made per (row, tile) from an exact count of the postings it will read:
-dense when ``postings x dense_factor >= tile size``. The cost model and the measured
-cut-over are in ``benchmarks/README.md``.
+scatter also copies each posting's candidate into a list (a plain copy of the postings'
+candidate indices, repeats included, with no test), and selection visits only those,
+zeroing each sum as it reads it, so that a repeat reads 0 and is passed over. The choice is
+made per (row, tile) from an exact count of the postings it will read: dense when
+``postings x dense_factor >= tile size`` (or when the list would not fit in the tile's
+width). The cost model and the measured cut-over are in ``benchmarks/README.md``.
 
 The ranking contract: per query row, the ``k`` best candidates with a score > 0 that pass
 the filters, by float32 score descending, then candidate index ascending; padded with -1 and
@@ -171,10 +173,10 @@ def _add_column(acc, met, count_met, cosine, fit, req_on_query, qv, q_inv, value
 def _scatter(acc, met, touched, sparse, track, st, q, r, post, off, length):
     """Add row r's postings in one tile of ``length`` candidates into ``acc`` (FIT: pairs
     ``acc[2c], acc[2c + 1]``); count met essential requirements into ``met`` when
-    ``track``; on the sparse path also list first touches in ``touched``."""
+    ``track``; on the sparse path also list every posting's candidate in ``touched``
+    (repeats included) and return how many."""
     n_touched = 0
     cosine, fit, req_on_query = st.mode == COSINE, st.mode == FIT, st.req_on_query
-    stride = 2 if fit else 1
     for j in range(q.indptr[r], q.indptr[r + 1]):
         t = q.indices[j]
         qv = np.float64(q.values[j])
@@ -186,12 +188,9 @@ def _scatter(acc, met, touched, sparse, track, st, q, r, post, off, length):
                         post.common_inv_levels[col], post.common_essential[col], length)
             continue
         lo, hi = post.indptr[off + t], post.indptr[off + t + 1]
-        if sparse:
-            for p in range(lo, hi):
-                c = post.local[p]
-                if acc[stride * c] == 0.0:
-                    touched[n_touched] = c
-                    n_touched += 1
+        if sparse:  # a copy, no test: a first-touch test per posting cost more than the repeats it saves
+            touched[n_touched:n_touched + hi - lo] = post.local[lo:hi]
+            n_touched += hi - lo
         if cosine:
             for p in range(lo, hi):
                 acc[post.local[p]] += qv * np.float64(post.values[p])
@@ -281,7 +280,7 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
     c_scale, c_n_essential = c.scale, c.n_essential
     cp_region, cp_geo, cp_hours, cp_needs, cp_offers = cp.region, cp.geo, cp.hours, cp.needs, cp.offers
     # Selection: one comparison with ``floor`` turns almost every candidate away. Neither
-    # path visits candidates in index order (sparse: touch order; dense: the best blocks
+    # path visits candidates in index order (sparse: posting order; dense: the best blocks
     # first), so a tie with the k-th best can still win on its lower index: floor = the
     # float32 just under the k-th best. Dense works in blocks of 16 (a constant trip
     # count, so the block maximum compiles to straight-line code); a block whose bound
@@ -476,7 +475,7 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                 work += p_indptr[off + t + 1] - p_indptr[off + t]
             if work == 0:
                 continue
-            sparse = work * dense_factor < length
+            sparse = work * dense_factor < length and work <= length  # ``touched`` holds a tile
             n_touched = _scatter(acc, met, touched, sparse, track, st, q, r, post, off, length)
             bound_scale = (qs if req_on_query else tile_scale[b]) if fit else qs * tile_scale[b]
             row = (qs, q_n_essential, ex_lo, ex_hi, checks, q_region, q_lat, q_lon, q_km, q_from, q_to, q_needs,
