@@ -68,3 +68,17 @@ def test_quick_cutover_benchmark_gives_the_same_results_on_both_paths(tmp_path):
     report = json.loads(out.read_text())
     assert report["same_results"] and len(report["bins"]) >= 3
     assert {b["kernel_takes"] for b in report["bins"]} == {"dense", "sparse"}  # both paths were measured
+
+
+@pytest.mark.benchmark
+def test_quick_floor_benchmark_adds_what_our_kernel_adds(tmp_path):
+    """``bench_floor.py --quick``: the scatter-only floor sums what SciPy and NumPy sum, and
+    its one read of the sums finds our top-1 scores."""
+    spec = importlib.util.spec_from_file_location("bench_floor", BENCH.parent / "bench_floor.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "floor.json"
+    assert bench.main(["--quick", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["checks"] and all(report["checks"].values()), report["checks"]
+    assert 0.0 < report["maxscore"]["skippable_share"] < 1.0
