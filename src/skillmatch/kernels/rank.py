@@ -12,8 +12,11 @@ stays in cache; 20k candidates are one tile, 1M are ~30):
    (:class:`.arrays.Postings`): the same additions, plus exact zeros for the candidates
    without it, in a loop without indices (cosine's and coverage's compile to vector
    instructions; ``fit``'s two interleaved sums stay scalar).
-2. **selection** — one scan of the accumulator in blocks of 16 keeps each block's bound
-   (its largest score) and the blocks with the k best bounds; those blocks are ranked
+2. **selection** — the candidates fall into blocks of (at most) 16, block b holding the
+   candidates b, b + n, b + 2n, ... of a tile cut into n blocks, so that every block's
+   bound (its largest score) comes from one element-by-element maximum of 16 runs of the
+   accumulator, which compiles to vector instructions. One pass over the bounds keeps the
+   blocks with the k best; those blocks are ranked
    first, which lifts the k-th best close to its final value at once, and then every other
    block whose bound can still pass. There each candidate that would enter the top k is
    tested against the exclusions and filters, its met essential requirements are read
@@ -254,17 +257,56 @@ def _may_exceed(c, r, a, f, r1, c3):
     return (a * c + b * r > f) and (a * c + b * r / r1 > 1.0) and (a * c / c3 + b * r > 1.0)
 
 
+@njit(nogil=True, cache=True)
+def _block_maxima(top, top_r, acc, length, n_blocks, fit, req_on_query, c_scale, base):
+    """The largest sum of each block of a tile's ``length`` candidates into ``top`` (FIT: the
+    largest first sum into ``top``, the largest second sum into ``top_r``, for people as
+    candidates times their own scale). Block b holds the candidates b, b + n_blocks,
+    b + 2 n_blocks, ... below ``length`` (at most 16), so its maximum is taken over 16 runs
+    of the accumulator laid side by side, element by element: loops that compile to vector
+    instructions, where a maximum within 16 consecutive sums compiled to a chain of scalar
+    ones (benchmarks/README.md, "Blocks across the tile"). Each run is a slice: indexed
+    from the whole array, the compiler turned the loop inside out into gathers."""
+    if not fit:
+        top[:n_blocks] = acc[:n_blocks]  # n_blocks <= length: every block has candidate b
+        for i in range(1, BLOCK):
+            off = i * n_blocks
+            run = acc[off:off + min(n_blocks, length - off)]
+            for b in range(run.shape[0]):
+                x = run[b]
+                y = top[b]
+                top[b] = x if x > y else y
+        return
+    for b in range(n_blocks):
+        top[b] = acc[2 * b]
+        top_r[b] = acc[2 * b + 1] * (c_scale[base + b] if req_on_query else 1.0)
+    for i in range(1, BLOCK):
+        off = i * n_blocks
+        end = max(0, min(n_blocks, length - off))
+        run = acc[2 * off:2 * (off + end)]
+        scale = c_scale[base + off:base + off + end]
+        for b in range(end):
+            x = run[2 * b]
+            y = top[b]
+            top[b] = x if x > y else y
+            x = run[2 * b + 1] * scale[b] if req_on_query else run[2 * b + 1]
+            y = top_r[b]
+            top_r[b] = x if x > y else y
+
+
 @njit(nogil=True, cache=True, inline="always")
 def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s, top_i, n_top, c, cp,
-            ex_indices, row, block_bound, first):
+            ex_indices, row, block_bound, block_r, first):
     """Selection over one tile's accumulator (the candidates ``base:base + length``): each
     candidate that enters the top list goes in, every sum used is zeroed; returns the new
     length of the top list. ``sparse`` is a constant where it is inlined: the dense and the
     sparse selection compile apart, each without the other's branches (one loop serving
     both ran 1.3-1.5x slower; benchmarks/README.md).
 
-    Dense: a first scan keeps every block's bound in ``block_bound`` and the ``len(first)``
-    blocks with the best bounds in ``first``, best first; those blocks are ranked first,
+    Dense: block b holds the candidates b, b + n_blocks, b + 2 n_blocks, ... (at most 16).
+    :func:`_block_maxima` takes each block's largest sums, then a pass over the blocks keeps
+    every block's bound in ``block_bound`` and the ``len(first)`` blocks with the best
+    bounds in ``first``, best first; those blocks are ranked first,
     which lifts the k-th best close to its final value at once, and then, in order, every
     other block whose bound still passes. In index order alone the k-th best rose slowly,
     and with the essential penalty (which a bound cannot see) about three times as many
@@ -282,9 +324,8 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
     # Selection: one comparison with ``floor`` turns almost every candidate away. Neither
     # path visits candidates in index order (sparse: posting order; dense: the best blocks
     # first), so a tie with the k-th best can still win on its lower index: floor = the
-    # float32 just under the k-th best. Dense works in blocks of 16 (a constant trip
-    # count, so the block maximum compiles to straight-line code); a block whose bound
-    # cannot pass is only zeroed.
+    # float32 just under the k-th best. Dense works in blocks of (at most) 16 candidates;
+    # a block whose bound cannot pass is only zeroed.
     floor = 0.0 if n_top < k else _floor(top_s[k - 1])
     f_fit, r1_fit, c3_fit = _tangents(floor / bound_scale if fit and n_top == k else 0.0, expo)
     n_blocks = (length + BLOCK - 1) // BLOCK
@@ -292,32 +333,17 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
     if sparse:
         n_steps = n_touched
     else:
+        _block_maxima(block_bound, block_r, acc, length, n_blocks, fit, req_on_query, c_scale, base)
         n_want = first.shape[0]
         last = floor  # the bound the n_want-th best block must beat
         for b in range(n_blocks):
-            lo = b * BLOCK
-            hi = min(lo + BLOCK, length)
             # An upper bound of the block's scores. FIT: a·max C + (1 - a)·max R bounds
-            # C^a·R^(1-a) (weighted AM >= GM); two independent maxima, about what
-            # cosine's one costs. Written out here, not called: an array passed to even
-            # an inlined function costs a reference count per block.
-            bound = 0.0
+            # C^a·R^(1-a) (weighted AM >= GM); people as candidates each have their own
+            # 1 / U, already in block_r.
             if fit:
-                top_c = 0.0
-                top_r = 0.0
-                if req_on_query:  # people as candidates: each has its own 1 / U
-                    for i in range(lo, hi):
-                        top_c = max(top_c, acc[2 * i])
-                        top_r = max(top_r, acc[2 * i + 1] * c_scale[base + i])
-                else:
-                    for i in range(lo, lo + BLOCK):  # padding is 0 and bounds nothing
-                        top_c = max(top_c, acc[2 * i])
-                        top_r = max(top_r, acc[2 * i + 1])
-                    top_r *= qs
-                bound = expo * top_c + (1.0 - expo) * _capped(top_r)
+                bound = expo * block_bound[b] + (1.0 - expo) * _capped(block_r[b] if req_on_query else block_r[b] * qs)
             else:
-                for i in range(lo, lo + BLOCK):
-                    bound = max(bound, acc[i])
+                bound = block_bound[b]
             bound *= bound_scale
             block_bound[b] = bound
             if bound > last:  # b is among the n_want best blocks so far: insert it, best first
@@ -334,15 +360,17 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
         if sparse:
             lo = touched[step]
             hi = lo + 1
+            stride = 1
         else:
             b = first[step] if step < n_first else step - n_first
             if not (block_bound[b] > floor):
                 continue  # no candidate of the block can enter (or it was visited first)
             if step < n_first:
                 block_bound[b] = -1.0
-            lo = b * BLOCK
-            hi = min(lo + BLOCK, length)
-        for i in range(lo, hi):
+            lo = b
+            hi = length
+            stride = n_blocks
+        for i in range(lo, hi, stride):
             if not sparse:  # most candidates of a block that passed fall short of its bound: test it first
                 if fit:
                     pre = expo * acc[2 * i] + (1.0 - expo) * acc[2 * i + 1] * (c_scale[base + i] if req_on_query else qs)
@@ -447,6 +475,7 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
     top_s = np.empty(k, np.float32)
     top_i = np.empty(k, np.int32)
     block_bound = np.empty((tile + BLOCK - 1) // BLOCK)
+    block_r = np.empty_like(block_bound)  # FIT: each block's largest second sum
     first = np.empty(min(k, FIRST_BLOCKS), np.int32)  # the blocks a dense selection visits first
     req_on_query = st.req_on_query
     track = st.essential != ESSENTIAL_NONE
@@ -482,10 +511,10 @@ def rank_rows(start, end, st, q, c, post, qp, cp, ex_indptr, ex_indices, out_idx
                    q_offers)
             if sparse:
                 n_top = _select(True, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s,
-                                top_i, n_top, c, cp, ex_indices, row, block_bound, first)
+                                top_i, n_top, c, cp, ex_indices, row, block_bound, block_r, first)
             else:
                 n_top = _select(False, fit, st, acc, met, touched, n_touched, length, base, bound_scale, top_s,
-                                top_i, n_top, c, cp, ex_indices, row, block_bound, first)
+                                top_i, n_top, c, cp, ex_indices, row, block_bound, block_r, first)
             if track and not sparse:
                 met[:length] = 0
         for j in range(n_top):
