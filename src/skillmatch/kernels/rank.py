@@ -334,18 +334,17 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
         n_steps = n_touched
     else:
         _block_maxima(block_bound, block_r, acc, length, n_blocks, fit, req_on_query, c_scale, base)
+        if fit:  # a·max C + (1 - a)·max R bounds C^a·R^(1-a) (weighted AM >= GM)
+            r_scale = 1.0 if req_on_query else qs  # people as candidates: their own 1 / U, already in block_r
+            for b in range(n_blocks):
+                block_bound[b] = expo * block_bound[b] + (1.0 - expo) * _capped(block_r[b] * r_scale)
+        # Bounds stay unscaled (one pass less; the scale is positive, so the order is the
+        # same): ``last``, the bound the n_want-th best block must beat, starts at the
+        # floor divided by the scale, and a block passes when bound x scale > floor.
         n_want = first.shape[0]
-        last = floor  # the bound the n_want-th best block must beat
+        last = floor / bound_scale if bound_scale > 0.0 else np.inf
         for b in range(n_blocks):
-            # An upper bound of the block's scores. FIT: a·max C + (1 - a)·max R bounds
-            # C^a·R^(1-a) (weighted AM >= GM); people as candidates each have their own
-            # 1 / U, already in block_r.
-            if fit:
-                bound = expo * block_bound[b] + (1.0 - expo) * _capped(block_r[b] if req_on_query else block_r[b] * qs)
-            else:
-                bound = block_bound[b]
-            bound *= bound_scale
-            block_bound[b] = bound
+            bound = block_bound[b]
             if bound > last:  # b is among the n_want best blocks so far: insert it, best first
                 pos = n_first if n_first < n_want else n_want - 1
                 n_first = max(n_first, pos + 1)
@@ -363,7 +362,7 @@ def _select(sparse, fit, st, acc, met, touched, n_touched, length, base, bound_s
             stride = 1
         else:
             b = first[step] if step < n_first else step - n_first
-            if not (block_bound[b] > floor):
+            if not (block_bound[b] * bound_scale > floor):
                 continue  # no candidate of the block can enter (or it was visited first)
             if step < n_first:
                 block_bound[b] = -1.0
