@@ -192,7 +192,8 @@ def _scatter(acc, met, touched, sparse, track, st, q, r, post, off, length):
             continue
         lo, hi = post.indptr[off + t], post.indptr[off + t + 1]
         if sparse:  # a copy, no test: a first-touch test per posting cost more than the repeats it saves
-            touched[n_touched:n_touched + hi - lo] = post.local[lo:hi]
+            for p in range(lo, hi):
+                touched[n_touched + p - lo] = post.local[p]
             n_touched += hi - lo
         if cosine:
             for p in range(lo, hi):
@@ -268,7 +269,8 @@ def _block_maxima(top, top_r, acc, length, n_blocks, fit, req_on_query, c_scale,
     ones (benchmarks/README.md, "Blocks across the tile"). Each run is a slice: indexed
     from the whole array, the compiler turned the loop inside out into gathers."""
     if not fit:
-        top[:n_blocks] = acc[:n_blocks]  # n_blocks <= length: every block has candidate b
+        for b in range(n_blocks):  # n_blocks <= length: every block has candidate b
+            top[b] = acc[b]
         for i in range(1, BLOCK):
             off = i * n_blocks
             run = acc[off:off + min(n_blocks, length - off)]
