@@ -74,9 +74,9 @@ __all__ = [
 #: L2 cache with room for the postings streaming through (benchmarks/README.md).
 DEFAULT_TILE = 32_768
 #: A (row, tile) takes the dense path when its postings x DENSE_FACTOR >= the tile's
-#: candidates: measured, the sparse path wins below about one posting per 10 candidates
-#: for coverage and per 5 for cosine and fit; between the two the paths are within the
-#: noise on whole caseloads (benchmarks/bench_cutover.py, benchmarks/README.md).
+#: candidates: measured for cosine, coverage and fit, the sparse path wins below about one
+#: posting per 10 candidates and loses above (benchmarks/bench_cutover.py,
+#: benchmarks/README.md).
 DENSE_FACTOR = 10.0
 
 
