@@ -879,7 +879,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="path of the dense-accumulator sketch (dense_topk_sketch.py) to run beside ours as a yardstick")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="CI: small sizes, all methods, checks; exit 1 on a wrong result")
-    p.add_argument("--out", default=str(HERE / "results" / "bench_topk.json"))
+    p.add_argument("--out", default=None,
+                   help="JSON report (default results/bench_topk.json; --quick writes none unless given)")
     p.add_argument("--markdown", default=None, help="also write the table as Markdown to this file")
     args = p.parse_args(argv)
     quick = args.quick
@@ -947,12 +948,13 @@ def main(argv=None) -> int:
             where = ", ".join(f"{k}={t[k]}" for k in ("popularity", "weighting", "credit", "cosine_weighting",
                                                           "scoring") if t.get(k))
             print(f"  {'met    ' if t['met'] else 'not met'} {t['target']} ({where}): {t['value']:.3g}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1, default=float))
+    out = args.out or (None if args.quick else str(HERE / "results" / "bench_topk.json"))
+    if out:  # a quick run does not overwrite the recorded full run
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(report, indent=1, default=float))
+        print(f"\nwrote {out} ({report['wall_s']:.0f} s)")
     if args.markdown:
         Path(args.markdown).write_text(markdown(report) + "\n")
-    print(f"\nwrote {out} ({report['wall_s']:.0f} s)")
     if checks.failed:
         print(f"{len(checks.failed)} check(s) FAILED: " + "; ".join(c["check"] for c in checks.failed))
         return 1
