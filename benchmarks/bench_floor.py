@@ -30,7 +30,6 @@ caseload rather than report a floor that is not one.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -47,6 +46,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import synthetic
+from bench_ratio import paired_args
 from bench_topk import POPULARITY, have, prepare
 from machine import describe
 
@@ -121,16 +121,22 @@ def floor_call(matcher: Matcher, prepared, mode: int, threads: int, read: bool =
     return run
 
 
+def as_csr(rows, values: np.ndarray, n_terms: int, dtype=None) -> sp.csr_matrix:
+    """Kernel rows (prepared queries or the index's candidates) as a SciPy matrix holding ``values``."""
+    return sp.csr_matrix((values if dtype is None else values.astype(dtype), rows.indices, rows.indptr),
+                         shape=(len(rows.indptr) - 1, n_terms))
+
+
 def check_floor(matcher: Matcher, prepared, mode: int, threads: int, rows: int) -> bool:
     """The floor adds what it should: its sums of the first rows against SciPy's products."""
     q, c = prepared.rows, matcher.index_.candidates.rows
     n_terms = matcher.index_.postings.n_terms
-    a = sp.csr_matrix((q.values.astype(np.float64), q.indices, q.indptr), shape=(len(q.indptr) - 1, n_terms))[:rows]
-    w = sp.csr_matrix((c.values.astype(np.float64), c.indices, c.indptr), shape=(len(c.indptr) - 1, n_terms))
+    a = as_csr(q, q.values, n_terms, np.float64)[:rows]
+    w = as_csr(c, c.values, n_terms, np.float64)
     got = floor_call(matcher, prepared, mode, threads, keep_rows=rows)()[0]
     if mode == COSINE:
         return bool(np.allclose(got, (a @ w.T).toarray(), rtol=1e-12, atol=0))
-    inv = sp.csr_matrix((c.inv_levels.astype(np.float64), c.indices, c.indptr), shape=w.shape)
+    inv = as_csr(c, c.inv_levels, n_terms, np.float64)
     ok = True
     for r in range(a.shape[0]):
         f = sp.csr_matrix(inv.multiply(a[r].toarray()))  # held level x 1 / required level, per requirement
@@ -145,7 +151,7 @@ def maxscore_share(matcher: Matcher, prepared, kth: np.ndarray, sample: int, see
     k-th best score (an upper bound on what pruning could save; see the module docstring)."""
     q, c = prepared.rows, matcher.index_.candidates.rows
     n_terms = matcher.index_.postings.n_terms
-    w = sp.csr_matrix((c.values.astype(np.float64), c.indices, c.indptr), shape=(len(c.indptr) - 1, n_terms)).tocsc()
+    w = as_csr(c, c.values, n_terms, np.float64).tocsc()
     lengths = np.diff(w.indptr)
     top = np.zeros(n_terms)
     held = lengths > 0
@@ -171,8 +177,8 @@ def sdt_call(prepared, matcher: Matcher, k: int, threads: int):
     from sparse_dot_topn import sp_matmul_topn
     q, c = prepared.rows, matcher.index_.candidates.rows
     n_terms = matcher.index_.postings.n_terms
-    a = sp.csr_matrix((q.values, q.indices, q.indptr), shape=(len(q.indptr) - 1, n_terms))
-    bt = sp.csr_matrix((c.values, c.indices, c.indptr), shape=(len(c.indptr) - 1, n_terms)).T.tocsr()
+    a = as_csr(q, q.values, n_terms)
+    bt = as_csr(c, c.values, n_terms).T.tocsr()
     return lambda: sp_matmul_topn(a, bt, top_n=k, n_threads=threads, sort=True)
 
 
@@ -236,20 +242,8 @@ def run(n: int, m: int, popularity: str, threads: int, rounds: int, check_rows: 
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", default="50000x20000", help="PEOPLExVACANCIES")
-    p.add_argument("--popularity", default="esco", choices=sorted(POPULARITY))
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=7)
-    p.add_argument("--check-rows", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="2,000 x 1,000, 2 rounds; writes nothing")
-    p.add_argument("--out", default=None)
-    args = p.parse_args(argv)
-    if args.quick:
-        args.size, args.rounds = "2000x1000", 2
-    n, m = (int(x) for x in args.size.split("x"))
-    report = run(n, m, args.popularity, args.threads, args.rounds, args.check_rows, args.seed)
+    args = paired_args(argv, __doc__.splitlines()[0], check_rows=20)
+    report = run(args.n, args.m, args.popularity, args.threads, args.rounds, args.check_rows, args.seed)
     report["loadavg"] = os.getloadavg()
     report["machine"] = describe(("numpy", "numba", "scipy", "sparse_dot_topn"))
     print(f"{args.size} {args.popularity}, top-{report['k']}, {args.threads} threads, {args.rounds} rounds, "

@@ -77,21 +77,28 @@ def run(n: int, m: int, popularity: str, threads: int, rounds: int, check_rows: 
                                "equals_reference": checks[name]} for name in methods}}
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def paired_args(argv, description: str, check_rows: int) -> argparse.Namespace:
+    """The options of the scripts that time their peers in interleaved rounds (this one,
+    bench_floor.py); ``--quick`` is 2,000 x 1,000 in 2 rounds, checking at least 20 rows."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--size", default="50000x20000", help="PEOPLExVACANCIES")
     p.add_argument("--popularity", default="esco", choices=sorted(POPULARITY))
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rounds", type=int, default=7)
-    p.add_argument("--check-rows", type=int, default=3)
+    p.add_argument("--check-rows", type=int, default=check_rows)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="2,000 x 1,000, 2 rounds, checks 20 rows; writes nothing")
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
     if args.quick:
-        args.size, args.rounds, args.check_rows = "2000x1000", 2, 20
-    n, m = (int(x) for x in args.size.split("x"))
-    report = run(n, m, args.popularity, args.threads, args.rounds, args.check_rows, args.seed)
+        args.size, args.rounds, args.check_rows = "2000x1000", 2, max(args.check_rows, 20)
+    args.n, args.m = (int(x) for x in args.size.split("x"))
+    return args
+
+
+def main(argv=None) -> int:
+    args = paired_args(argv, __doc__.splitlines()[0], check_rows=3)
+    report = run(args.n, args.m, args.popularity, args.threads, args.rounds, args.check_rows, args.seed)
     report["loadavg"] = os.getloadavg()
     report["machine"] = describe(("numpy", "numba", "scipy"))
     print(f"{args.size} {args.popularity}, top-10, {args.threads} threads, {args.rounds} rounds; whole Matcher.match "

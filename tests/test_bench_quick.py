@@ -23,8 +23,9 @@ pytest.importorskip("psutil", reason="the benchmark measures peak RSS with psuti
 pytest.importorskip("sklearn", reason="the benchmark runs scikit-learn's NearestNeighbors")
 
 
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_topk", BENCH)
+def load_bench(name: str = "bench_topk"):
+    """A benchmark script of ``benchmarks/`` imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, BENCH.parent / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -60,9 +61,7 @@ def test_agreement_flags_a_wrong_row_and_forgives_a_tie_at_the_cut():
 
 @pytest.mark.benchmark
 def test_quick_cutover_benchmark_gives_the_same_results_on_both_paths(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench_cutover", BENCH.parent / "bench_cutover.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("bench_cutover")
     out = tmp_path / "cutover.json"
     assert bench.main(["--quick", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
@@ -74,9 +73,7 @@ def test_quick_cutover_benchmark_gives_the_same_results_on_both_paths(tmp_path):
 def test_quick_floor_benchmark_adds_what_our_kernel_adds(tmp_path):
     """``bench_floor.py --quick``: the scatter-only floor sums what SciPy and NumPy sum, and
     its one read of the sums finds our top-1 scores."""
-    spec = importlib.util.spec_from_file_location("bench_floor", BENCH.parent / "bench_floor.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("bench_floor")
     out = tmp_path / "floor.json"
     assert bench.main(["--quick", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
